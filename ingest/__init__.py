@@ -1,0 +1,1 @@
+"""Files → sections → chunks → index."""

@@ -1,0 +1,109 @@
+"""Cut outline blocks into sentence-aligned chunks that never cross a section boundary."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from qa.script import to_simplified
+from qa.types import PATH_SEP, Block, Chunk, LoadedDocument
+
+# A sentence runs to its terminator plus any closing quotes or brackets.
+_SENTENCE = re.compile(r"[^。！？；!?;…]*(?:[。！？；!?;]|…+)+[”’」』）)\]]*|[^。！？；!?;…]+")
+_SOFT_BREAK = re.compile(r"[，,、：:]")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A sentence's place in the document's text."""
+
+    start: int
+    end: int
+    line: int
+    page: int | None
+
+
+def sentences(block: Block, max_chars: int) -> list[Span]:
+    """Sentence spans of a block's lines; over-long sentences are cut at commas, then hard."""
+    spans: list[Span] = []
+    for line in block.lines:
+        for match in _SENTENCE.finditer(line.text):
+            text = match.group()
+            lead = len(text) - len(text.lstrip())
+            trail = len(text.rstrip())
+            if trail <= lead:
+                continue
+            start, end = line.start + match.start() + lead, line.start + match.start() + trail
+            spans.extend(_cut(start, end, line.text[match.start() + lead : match.start() + trail],
+                              line.number, line.page, max_chars))
+    return spans
+
+
+def _cut(start: int, end: int, text: str, line: int, page: int | None, max_chars: int) -> Iterator[Span]:
+    while end - start > max_chars:
+        window = text[: max_chars]
+        breaks = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() >= max_chars // 2]
+        cut = breaks[-1] if breaks else max_chars
+        yield Span(start, start + cut, line, page)
+        start, text = start + cut, text[cut:]
+    yield Span(start, end, line, page)
+
+
+def chunk_id(doc_id: str, path: tuple[str, ...], start: int, text: str) -> str:
+    """A stable id from the chunk's document, place and content."""
+    key = "\x1f".join((doc_id, PATH_SEP.join(path), str(start), text))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def split_document(doc: LoadedDocument, blocks: list[Block], size: int = 400, overlap: int = 1) -> list[Chunk]:
+    """Chunk every block of a document; glossary entries stay whole, one chunk each."""
+    chunks: list[Chunk] = []
+    for block in blocks:
+        if block.kind == "glossary":
+            spans = [Span(block.lines[0].start, block.lines[-1].end, block.lines[0].number, block.lines[0].page)]
+            groups = [(spans, block.lines[-1].number)]
+        else:
+            groups = [(group, group[-1].line) for group in _pack(sentences(block, size), size, overlap)]
+        norm_path = to_simplified(PATH_SEP.join(block.path))
+        for group, last_line in groups:
+            start, end = group[0].start, group[-1].end
+            text = doc.text[start:end]
+            chunks.append(
+                Chunk(
+                    id=chunk_id(doc.info.id, block.path, start, text),
+                    doc_id=doc.info.id,
+                    title=doc.info.title,
+                    district=doc.info.district,
+                    section_path=block.path,
+                    line_start=group[0].line,
+                    line_end=last_line,
+                    char_start=start,
+                    char_end=end,
+                    text=text,
+                    norm=to_simplified(text),
+                    norm_path=norm_path,
+                    kind=block.kind,
+                    term=block.term,
+                    page=group[0].page,
+                )
+            )
+    return chunks
+
+
+def _pack(spans: list[Span], size: int, overlap: int) -> Iterator[list[Span]]:
+    """Greedily fill chunks up to `size` characters, repeating the last `overlap` sentences."""
+    current: list[Span] = []
+    fresh = 0  # sentences in `current` not already emitted by the previous chunk
+    for span in spans:
+        if current and fresh and span.end - current[0].start > size:
+            yield current
+            carried = current[-overlap:] if overlap else []
+            while carried and span.end - carried[0].start > size:
+                carried = carried[1:]
+            current, fresh = carried, 0
+        current.append(span)
+        fresh += 1
+    if current and fresh:
+        yield current

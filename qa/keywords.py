@@ -1,0 +1,139 @@
+"""Keyword search: jieba tokens of Simplified-normalised text, ranked with bm25s, persisted beside Chroma."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.script import to_simplified
+
+_TOKEN = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_STOPWORDS = frozenset(
+    "的 了 和 与 及 等 在 是 为 对 以 将 把 被 并 或 其 之 于 中 上 下 个 有 也 都 而 从 到 由 向 "
+    "什么 哪些 哪个 如何 怎么 怎样 多少 吗 呢 啊 吧 请问 请 关于 有关 方面 哪里 是否 "
+    "the a an of to in on for and or is are what which how does do did with by at".split()
+)
+# Place and programme names jieba would otherwise cut apart.
+_DOMAIN_WORDS = ("从化", "荔湾", "白鹅潭", "十四五", "十三五", "粤港澳大湾区", "大湾区", "广佛", "名词解释")
+_jieba_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> object:
+    with _jieba_lock:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        for word in _DOMAIN_WORDS:
+            jieba.add_word(word)
+        jieba.initialize()
+        return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens of a text in either script: jieba's search mode over the Simplified form, lower-cased."""
+    jieba = _jieba()
+    words = jieba.lcut_for_search(to_simplified(text).lower())  # type: ignore[attr-defined]
+    return [w for w in words if _TOKEN.search(w) and w not in _STOPWORDS]
+
+
+def fingerprint(ids: Iterable[str]) -> str:
+    """A digest of a set of chunk ids: equal digests mean the same indexed chunks."""
+    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordHit:
+    """A chunk id and its BM25 score."""
+
+    chunk_id: str
+    score: float
+
+
+class KeywordIndex:
+    """A BM25 index over chunk ids, saved atomically as one directory."""
+
+    DIRNAME = "keyword"
+
+    def __init__(self, ids: Sequence[str], doc_ids: Sequence[str], retriever: object | None) -> None:
+        self.ids = list(ids)
+        self.doc_ids = np.array(doc_ids, dtype=object)
+        self._bm25 = retriever
+        self.fingerprint = fingerprint(self.ids)
+
+    @classmethod
+    def build(cls, ids: Sequence[str], doc_ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex:
+        """Index texts (section path plus normalised text) under their chunk ids."""
+        import bm25s
+
+        if not ids:
+            return cls([], [], None)
+        retriever = bm25s.BM25()
+        retriever.index([tokenize(t) or ["\u2205"] for t in texts], show_progress=False)
+        return cls(ids, doc_ids, retriever)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[KeywordHit]:
+        """Best `k` chunks for a query, optionally only from some documents."""
+        tokens = tokenize(query)
+        if self._bm25 is None or not tokens:
+            return []
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)  # type: ignore[attr-defined]
+        if doc_ids is not None:
+            scores = np.where(np.isin(self.doc_ids, list(doc_ids)), scores, 0.0)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [KeywordHit(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def save(self, index_dir: Path) -> None:
+        """Write the index next to Chroma; readers see the old or the new one, never a half-written one."""
+        index_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".keyword-", dir=index_dir))
+        try:
+            if self._bm25 is not None:
+                self._bm25.save(str(tmp / "bm25"), show_progress=False)  # type: ignore[attr-defined]
+            meta = {"ids": self.ids, "doc_ids": list(self.doc_ids), "fingerprint": self.fingerprint}
+            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            for path in tmp.rglob("*"):
+                if path.is_file():
+                    with path.open("rb") as handle:
+                        os.fsync(handle.fileno())
+            final = index_dir / self.DIRNAME
+            old = index_dir / f".{self.DIRNAME}-old"
+            shutil.rmtree(old, ignore_errors=True)
+            if final.exists():
+                final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> KeywordIndex | None:
+        """Read a saved index, or None when there is none (or only a torn one)."""
+        import bm25s
+
+        for name in (cls.DIRNAME, f".{cls.DIRNAME}-old"):
+            folder = index_dir / name
+            try:
+                meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+                retriever = None
+                if meta["ids"]:
+                    retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+            except (OSError, ValueError, KeyError):
+                continue
+            return cls(meta["ids"], meta["doc_ids"], retriever)
+        return None

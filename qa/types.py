@@ -1,0 +1,165 @@
+"""The nouns that cross module lines: documents, chunks, hits, citations, answers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Script = Literal["zh-Hans", "zh-Hant", "en", "unknown"]
+BlockKind = Literal["body", "glossary"]
+PATH_SEP = " > "
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What a plan is: its id, title, district, script and period."""
+
+    id: str
+    title: str
+    district: str = ""
+    script: Script = "unknown"
+    period: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """One line of a loaded document and where it sits in the document's text."""
+
+    number: int  # 1-based line number in the document's text
+    start: int  # character offset of the line's first character
+    text: str
+    page: int | None = None  # 1-based page for paged formats (PDF)
+
+    @property
+    def end(self) -> int:
+        """Offset just past the line's last character."""
+        return self.start + len(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    """A document's text as lines, with the offsets a citation needs."""
+
+    info: DocumentInfo
+    text: str
+    lines: tuple[SourceLine, ...]
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Consecutive body lines under one heading path (or one glossary entry)."""
+
+    path: tuple[str, ...]
+    lines: tuple[SourceLine, ...]
+    kind: BlockKind = "body"
+    term: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A retrievable passage that knows exactly where it came from."""
+
+    id: str
+    doc_id: str
+    title: str
+    district: str
+    section_path: tuple[str, ...]
+    line_start: int
+    line_end: int
+    char_start: int
+    char_end: int
+    text: str  # verbatim document text: what a quote shows
+    norm: str  # Simplified-normalised text: what matching uses
+    norm_path: str  # Simplified-normalised section path
+    kind: BlockKind = "body"
+    term: str = ""
+    page: int | None = None
+
+    @property
+    def section(self) -> str:
+        """The section path as one display string, in the document's script."""
+        return PATH_SEP.join(self.section_path)
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder and keyword index see: section path plus normalised text."""
+        return f"{self.norm_path}\n{self.norm}"
+
+    def metadata(self) -> dict[str, str | int | float | bool]:
+        """Flatten to Chroma-compatible metadata (scalars only)."""
+        meta: dict[str, str | int | float | bool] = {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "district": self.district,
+            "section": self.section,
+            "section_path": json.dumps(list(self.section_path), ensure_ascii=False),
+            "norm_path": self.norm_path,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "norm": self.norm,
+            "kind": self.kind,
+            "term": self.term,
+        }
+        if self.page is not None:
+            meta["page"] = self.page
+        return meta
+
+    @classmethod
+    def from_metadata(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+        """Rebuild a chunk from what Chroma stored."""
+        page = meta.get("page")
+        return cls(
+            id=chunk_id,
+            doc_id=str(meta["doc_id"]),
+            title=str(meta.get("title", "")),
+            district=str(meta.get("district", "")),
+            section_path=tuple(json.loads(str(meta.get("section_path", "[]")))),
+            line_start=int(meta["line_start"]),
+            line_end=int(meta["line_end"]),
+            char_start=int(meta["char_start"]),
+            char_end=int(meta["char_end"]),
+            text=text,
+            norm=str(meta.get("norm", "")),
+            norm_path=str(meta.get("norm_path", "")),
+            kind="glossary" if meta.get("kind") == "glossary" else "body",
+            term=str(meta.get("term", "")),
+            page=int(page) if page is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A chunk with the retrieval score that ranked it."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A numbered reference from an answer to the exact passage it quotes."""
+
+    n: int
+    chunk: Chunk
+    quote: str  # verbatim substring of chunk.text
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer ready to show: text with [n] markers, its citations and what was retrieved."""
+
+    question: str
+    text: str
+    refused: bool
+    backend: str
+    citations: tuple[Citation, ...] = ()
+    retrieved: tuple[Hit, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()  # verification notes: dropped claims, unknown markers

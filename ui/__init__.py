@@ -1,0 +1,1 @@
+"""Browser chat, API and command line."""
