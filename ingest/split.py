@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qa.script import to_simplified
+from qa.sentences import sentence_spans
 from qa.types import PATH_SEP, Block, Chunk, LoadedDocument
 
-# A sentence runs to its terminator plus any closing quotes or brackets.
-_SENTENCE = re.compile(r"[^。！？；!?;…]*(?:[。！？；!?;]|…+)+[”’」』）)\]]*|[^。！？；!?;…]+")
 _SOFT_BREAK = re.compile(r"[，,、：:]")
 
 
@@ -29,15 +28,8 @@ def sentences(block: Block, max_chars: int) -> list[Span]:
     """Sentence spans of a block's lines; over-long sentences are cut at commas, then hard."""
     spans: list[Span] = []
     for line in block.lines:
-        for match in _SENTENCE.finditer(line.text):
-            text = match.group()
-            lead = len(text) - len(text.lstrip())
-            trail = len(text.rstrip())
-            if trail <= lead:
-                continue
-            start, end = line.start + match.start() + lead, line.start + match.start() + trail
-            spans.extend(_cut(start, end, line.text[match.start() + lead : match.start() + trail],
-                              line.number, line.page, max_chars))
+        for s, e in sentence_spans(line.text):
+            spans.extend(_cut(line.start + s, line.start + e, line.text[s:e], line.number, line.page, max_chars))
     return spans
 
 

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from qa.chain import QAChain
+from qa.corpus import Corpus
 from qa.embeddings import build_embeddings, cache_namespace, cached
+from qa.retrieve import HybridRetriever
 from qa.settings import BUNDLED_PLANS, Settings
 from qa.store import ChunkStore, open_client
 
@@ -28,3 +31,38 @@ def open_store(settings: Settings, index_dir: Path) -> ChunkStore:
     """The Chroma collection for this index (embedded, or on the configured server)."""
     client = open_client(index_dir, settings.chroma_url)
     return ChunkStore(client, settings.collection, embedding_model=settings.embedding_model)
+
+
+def open_retriever(settings: Settings, index_dir: Path) -> HybridRetriever:
+    """The hybrid retriever over an existing index."""
+    store = open_store(settings, index_dir)
+    reranker = None
+    if settings.reranker_model:
+        from sentence_transformers import CrossEncoder
+
+        reranker = CrossEncoder(settings.reranker_model, device="cpu")
+    return HybridRetriever(
+        corpus=Corpus.open(store, index_dir),
+        embeddings=build_embeddings(settings.embedding_model),
+        k=settings.top_k,
+        reranker=reranker,
+    )
+
+
+def build_chain(settings: Settings, index_dir: Path) -> QAChain:
+    """The answering chain with the configured backend over an existing index."""
+    llm = None
+    if settings.backend != "extractive":
+        from qa.llm import build_chat_model
+
+        llm = build_chat_model(
+            settings.backend,
+            base_url=settings.openai_base_url,
+            model=settings.openai_model,
+            api_key=settings.openai_api_key,
+            model_path=settings.llamacpp_model_path,
+            max_tokens=settings.max_new_tokens,
+            temperature=settings.temperature,
+        )
+    return QAChain(open_retriever(settings, index_dir), llm, backend=settings.backend,
+                   max_question_chars=settings.max_question_chars)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from langchain_classic.storage.file_system import LocalFileStore
 from langchain_core.embeddings import Embeddings
 from langchain_core.stores import BaseStore
 
@@ -124,6 +127,40 @@ class BundledVectors(BaseStore[str, bytes]):
         yield from (k for k in self._load() if prefix is None or k.startswith(prefix))
 
 
+class VectorFileStore(LocalFileStore):
+    """One file per cached vector, written atomically so a killed ingest never leaves a torn entry."""
+
+    def mget(self, keys: Sequence[str]) -> list[bytes | None]:
+        """Stored values; an unreadable one (torn by an older writer) counts as missing."""
+        return [value if value is not None and _is_json(value) else None for value in super().mget(keys)]
+
+    def mset(self, key_value_pairs: Sequence[tuple[str, bytes]]) -> None:
+        """Write each value to a temporary file, then rename it into place."""
+        for key, value in key_value_pairs:
+            path = self._get_full_path(key)
+            self._mkdir_for_store(path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(value)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+    def yield_keys(self, *, prefix: str | None = None) -> Iterator[str]:
+        """Stored keys, without temporary files left by a killed writer."""
+        yield from (k for k in super().yield_keys(prefix=prefix) if not Path(k).name.startswith("."))
+
+
+def _is_json(value: bytes) -> bool:
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
 class LayeredStore(BaseStore[str, bytes]):
     """A writable store in front of read-only fallbacks."""
 
@@ -161,10 +198,9 @@ def cached(embeddings: Embeddings, cache_dir: Path, namespace: str, bundled: Pat
     `bundled` names vectors shipped with the bundled plans; any text whose hash is not there is embedded.
     """
     from langchain_classic.embeddings import CacheBackedEmbeddings
-    from langchain_classic.storage import LocalFileStore
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    store: BaseStore[str, bytes] = LocalFileStore(str(cache_dir))
+    store: BaseStore[str, bytes] = VectorFileStore(str(cache_dir))
     if bundled is not None:
         store = LayeredStore(store, BundledVectors(bundled))
     return CacheBackedEmbeddings.from_bytes_store(embeddings, store, namespace=cache_namespace(namespace),
@@ -178,12 +214,11 @@ def cache_namespace(model: str) -> str:
 
 def export_vectors(cache_dir: Path, namespace: str, out: Path) -> int:
     """Write every cached vector of one model to a .npz that `BundledVectors` can serve."""
-    from langchain_classic.storage import LocalFileStore
-
-    store = LocalFileStore(str(cache_dir))
+    store = VectorFileStore(str(cache_dir))
     prefix = cache_namespace(namespace)  # LocalFileStore treats a prefix as a folder, so filter here
-    keys = sorted(k for k in store.yield_keys() if k.startswith(prefix))
-    values = store.mget(keys)
-    vectors = np.array([json.loads(v) for v in values if v is not None], dtype=np.float32)
+    found = sorted(k for k in store.yield_keys() if k.startswith(prefix))
+    rows = [(k, v) for k, v in zip(found, store.mget(found), strict=True) if v is not None]
+    keys = [k for k, _ in rows]
+    vectors = np.array([json.loads(v) for _, v in rows], dtype=np.float32)
     np.savez_compressed(out, keys=np.array(keys), vectors=vectors)
     return len(keys)

@@ -78,7 +78,9 @@ def _openai_chat(
 ) -> ChatOpenAI:
     """Point ChatOpenAI at an OpenAI-compatible endpoint, with a token limit that endpoint honours."""
     if not base_url:
-        raise ValueError("backend 'openai' needs a base URL (PLANQA_OPENAI_BASE_URL), e.g. http://127.0.0.1:8080/v1")
+        raise ValueError(
+            "backend 'openai' needs a base URL (PLANQA_OPENAI_BASE_URL), e.g. http://127.0.0.1:8080/v1"
+        )
     if not model:
         raise ValueError("backend 'openai' needs a model name (PLANQA_OPENAI_MODEL)")
     official = urlsplit(base_url).hostname in OPENAI_HOSTS
@@ -88,8 +90,8 @@ def _openai_chat(
         api_key=SecretStr(api_key or NO_API_KEY),
         temperature=temperature,
         streaming=streaming,
-        # ChatOpenAI renames its max_tokens to max_completion_tokens; extra_body keeps the name as is.
-        max_tokens=max_tokens if official else None,
+        # ChatOpenAI sends its own limit as max_completion_tokens; extra_body keeps the name as is.
+        max_completion_tokens=max_tokens if official else None,
         extra_body=None if official else {"max_tokens": max_tokens},
     )
 

@@ -140,6 +140,8 @@ class Hit:
     score: float
     dense_rank: int | None = None
     keyword_rank: int | None = None
+    dense_score: float = 0.0  # cosine similarity to the question
+    keyword_score: float = 0.0  # BM25 score
 
 
 @dataclass(frozen=True, slots=True)

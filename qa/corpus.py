@@ -1,0 +1,88 @@
+"""What retrieval reads: the stored chunks, the keyword index, districts and glossary terms."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from qa.keywords import KeywordIndex, fingerprint, tokenize
+from qa.script import to_simplified
+from qa.store import ChunkStore
+from qa.types import Chunk
+
+# Romanised names users type for the districts we know; Chinese names come from the documents.
+_PINYIN = {"从化": ("conghua", "chung wa"), "荔湾": ("liwan", "lai wan", "lei wan")}
+_QUOTES = re.compile(r"[“”\"'‘’「」『』]")
+
+
+@dataclass(frozen=True, slots=True)
+class District:
+    """A plan's district and the names a question may use for it."""
+
+    doc_id: str
+    name: str  # Simplified, e.g. 从化区
+    aliases: tuple[str, ...]  # Simplified or lower-case Latin
+
+
+def district_of(doc_id: str, district: str) -> District | None:
+    """Aliases for a document's district (从化区 → 从化区, 从化, conghua)."""
+    name = to_simplified(district.strip())
+    if not name:
+        return None
+    short = name[:-1] if len(name) > 2 and name[-1] in "区县市" else name
+    aliases = {name, short, *_PINYIN.get(short, ())}
+    return District(doc_id, name, tuple(sorted(aliases, key=len, reverse=True)))
+
+
+def glossary_key(term: str) -> str:
+    """How a glossary term is matched: Simplified, no quotes, lower-case."""
+    return _QUOTES.sub("", to_simplified(term)).strip().lower()
+
+
+class Corpus:
+    """The indexed chunks held in memory beside the Chroma store and the keyword index."""
+
+    def __init__(self, store: ChunkStore, chunks: list[Chunk], keyword: KeywordIndex) -> None:
+        self.store = store
+        self.chunks = {c.id: c for c in chunks}
+        self.keyword = keyword
+        self.districts: list[District] = []
+        seen: set[str] = set()
+        for chunk in chunks:
+            if chunk.doc_id not in seen:
+                seen.add(chunk.doc_id)
+                district = district_of(chunk.doc_id, chunk.district)
+                if district:
+                    self.districts.append(district)
+        self.glossary = {glossary_key(c.term): c.id for c in chunks if c.kind == "glossary" and c.term}
+        self.doc_titles = {c.doc_id: c.title for c in chunks}
+
+    @classmethod
+    def open(cls, store: ChunkStore, index_dir: Path) -> Corpus:
+        """Load chunks from Chroma; use the saved keyword index if it matches them, else rebuild it in memory."""
+        chunks = store.all_chunks()
+        chunks.sort(key=lambda c: (c.doc_id, c.char_start))
+        keyword = KeywordIndex.load(index_dir)
+        if keyword is None or keyword.fingerprint != fingerprint(self_ids := [c.id for c in chunks]):
+            keyword = KeywordIndex.build(self_ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks])
+        return cls(store, chunks, keyword)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of each search token over the chunks (unseen tokens: the maximum)."""
+        counts: Counter[str] = Counter()
+        for chunk in self.chunks.values():
+            counts.update(set(tokenize(chunk.embed_text)))
+        n = max(len(self.chunks), 1)
+        return {token: math.log(1 + n / df) for token, df in counts.items()}
+
+    def district_names(self) -> dict[str, str]:
+        """Each document's district name in Simplified (from 化区 → 从化区)."""
+        return {d.doc_id: d.name for d in self.districts}
