@@ -16,6 +16,11 @@ from qa.types import Chunk
 
 # Romanised names users type for the districts we know; Chinese names come from the documents.
 _PINYIN = {"从化": ("conghua", "chung wa"), "荔湾": ("liwan", "lai wan", "lei wan")}
+# Guangzhou's districts: a question about one we hold no plan for is refused rather than answered from ours.
+GUANGZHOU_DISTRICTS = {
+    "越秀": "yuexiu", "海珠": "haizhu", "荔湾": "liwan", "天河": "tianhe", "白云": "baiyun", "黄埔": "huangpu",
+    "番禺": "panyu", "花都": "huadu", "南沙": "nansha", "从化": "conghua", "增城": "zengcheng",
+}
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 
 
@@ -82,6 +87,17 @@ class Corpus:
             counts.update(set(tokenize(chunk.embed_text)))
         n = max(len(self.chunks), 1)
         return {token: math.log(1 + n / df) for token, df in counts.items()}
+
+    def unknown_districts(self, question: str) -> list[str]:
+        """Guangzhou districts a question names (as XX区 or in pinyin) that no indexed plan covers."""
+        text = to_simplified(question).lower()
+        ours = {a for d in self.districts for a in d.aliases}
+        named = [
+            name
+            for name, pinyin in GUANGZHOU_DISTRICTS.items()
+            if (f"{name}区" in text or re.search(rf"\b{pinyin}\b", text)) and name not in ours
+        ]
+        return named
 
     def district_names(self) -> dict[str, str]:
         """Each document's district name in Simplified (from 化区 → 从化区)."""

@@ -42,21 +42,26 @@ class Draft:
     coverage: float  # best sentence coverage: how much of the question the evidence speaks to
 
 
-def question_terms(corpus: Corpus, question: str) -> dict[str, float]:
-    """Content tokens of a question with IDF weights (district names and filler dropped)."""
+def question_terms(corpus: Corpus, question: str, script: Script = "zh-Hans") -> dict[str, float]:
+    """Content tokens of a question with IDF weights (district names and filler dropped).
+
+    For English questions only words found in the plans count: the rest is the English wording itself.
+    """
     aliases = {a for d in corpus.districts for a in d.aliases}
     top = max(corpus.idf.values(), default=1.0)
     terms = {}
     for token in tokenize(question):
-        if token in _GENERIC or token in aliases:
+        if token in _GENERIC or token in aliases or (script == "en" and token not in corpus.idf):
             continue
         terms[token] = corpus.idf.get(token, top)
     return terms
 
 
-def score_sentences(corpus: Corpus, question: str, hits: list[Hit], per_doc: int = 5) -> list[Sentence]:
+def score_sentences(
+    corpus: Corpus, question: str, hits: list[Hit], per_doc: int = 5, script: Script = "zh-Hans"
+) -> list[Sentence]:
     """Every sentence of the top hits, scored by weighted question-term overlap and the hit's rank."""
-    terms = question_terms(corpus, question)
+    terms = question_terms(corpus, question, script)
     total = sum(terms.values()) or 1.0
     wants_number = bool(_ASKS_NUMBER.search(to_simplified(question)))
     taken: dict[str, int] = {}
@@ -80,6 +85,25 @@ def score_sentences(corpus: Corpus, question: str, hits: list[Hit], per_doc: int
             out.append(Sentence(rank, hit.chunk, start, end, score, coverage))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+_UNIT = r"(亿元|万元|元|亿|万|张|所|家|个|人|岁|公里|千米|米|平方公里|吨|台|条|座|项|%|天|年|小时)"
+_ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)" + _UNIT)
+_ASKED_SHARE = re.compile(r"比例|比重|占比|百分之|percent|percentage|share", re.I)
+_YEAR = re.compile(r"(?<!\d)(20[0-9]{2})(?!\d)")
+
+
+def answers_the_ask(question: str, evidence: str) -> bool:
+    """Whether evidence can answer what a number question asks: the unit asked for, and the years named."""
+    q = to_simplified(question)
+    unit = _ASKED_UNIT.search(q)
+    if unit and not re.search(r"\d[\d.,]*\s*(?:多|余)?[十百千万亿]*" + re.escape(unit.group(1)), evidence):
+        return False
+    if _ASKED_SHARE.search(q) and re.search(r"多少|几|what|how", q, re.I) and "%" not in evidence:
+        return False
+    # The plans were written in 2021–2022: figures for the years after that cannot be in them,
+    # unless the evidence itself names the year (2025 and 2035 targets are implied by the plan).
+    return all(year in evidence for year in _YEAR.findall(q) if 2021 <= int(year) <= 2024 or int(year) > 2035)
 
 
 def pick(sentences: list[Sentence], max_quotes: int = MAX_QUOTES, max_chars: int = MAX_CHARS) -> list[Sentence]:
@@ -133,9 +157,12 @@ def extract(corpus: Corpus, question: str, hits: list[Hit], plan: Route, script:
     """Compose a cited extractive answer (one part per district for comparisons)."""
     if plan.compare and len(plan.doc_ids) > 1:
         return _compare(corpus, question, hits, plan, script)
-    scored = score_sentences(corpus, question, hits[:5])
+    scored = score_sentences(corpus, question, hits[:5], script=script)
     chosen = pick(scored)
     if not chosen:
+        return Draft("", (), 0.0)
+    evidence = to_simplified("".join(s.chunk.norm_path + s.chunk.text[s.start : s.end] for s in chosen))
+    if not answers_the_ask(question, evidence):
         return Draft("", (), 0.0)
     body, citations = compose(question, script, chosen)
     lead = phrase(PLAN_SAYS, script)
@@ -152,7 +179,7 @@ def _compare(corpus: Corpus, question: str, hits: list[Hit], plan: Route, script
     coverage = 0.0
     for doc_id in plan.doc_ids:
         own = [h for h in hits if h.chunk.doc_id == doc_id][:3]
-        chosen = pick(score_sentences(corpus, question, own), max_quotes=2, max_chars=240)
+        chosen = pick(score_sentences(corpus, question, own, script=script), max_quotes=2, max_chars=240)
         label = to_script(names.get(doc_id, doc_id), script)
         if not chosen or chosen[0].coverage < 0.2:
             lines.append(f"{label}：{phrase(NOT_MENTIONED, script)}。")

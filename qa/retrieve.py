@@ -14,7 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.corpus import Corpus
-from qa.script import to_simplified
+from qa.script import detect_script, to_simplified
 from qa.types import Hit
 
 _COMPARE = re.compile(r"比较|对比|分别|两区|两个区|两地|各自|异同|区别|compare|both|each district", re.I)
@@ -45,6 +45,16 @@ def route(corpus: Corpus, question: str, district: str | None = None) -> Route:
         if len(term) >= 2 and _mentions(text, term) and (not named or corpus.chunks[chunk_id].doc_id in named)
     )
     return Route(named, compare, glossary)
+
+
+def expand_query(corpus: Corpus, question: str) -> str:
+    """Add Chinese search terms to an English question (CC-CEDICT, limited to words in the plans)."""
+    if detect_script(question) != "en":
+        return question
+    from qa.translate import english_terms
+
+    terms = english_terms(question, corpus.idf.keys())
+    return f"{question} {' '.join(terms)}" if terms else question
 
 
 def _mentions(text: str, term: str) -> bool:
@@ -80,6 +90,7 @@ class HybridRetriever(BaseRetriever):
     def search(self, question: str, k: int | None = None, district: str | None = None) -> list[Hit]:
         """Ranked hits for a question; per-district lists are interleaved for comparisons."""
         k = k or self.k
+        question = expand_query(self.corpus, question)
         plan = route(self.corpus, question, district)
         if plan.compare and len(plan.doc_ids) > 1:
             per_doc = [self._search(question, k, (doc_id,), plan.glossary_ids) for doc_id in plan.doc_ids]
