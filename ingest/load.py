@@ -79,16 +79,27 @@ def _read_docx(path: Path) -> list[tuple[int | None, str]]:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import OpcError
+    from docx.table import Table
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise LoadError(f"corrupt or unreadable DOCX: {exc}") from exc
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.append(" | ".join(cell.text.strip() for cell in row.cells))
+    parts: list[str] = []
+    for item in document.iter_inner_content():  # body order, so a table stays under its heading
+        if isinstance(item, Table):
+            parts.extend(" | ".join(cell.text.strip() for cell in row.cells) for row in item.rows)
+        else:
+            parts.append(item.text)
     return [(None, "\n".join(parts))]
+
+
+_HTML_BLOCKS = (
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p",
+    "pre", "section", "table", "title", "ul",
+)  # fmt: skip
 
 
 def _read_html(data: bytes) -> list[tuple[int | None, str]]:
@@ -99,7 +110,9 @@ def _read_html(data: bytes) -> list[tuple[int | None, str]]:
         tag.decompose()
     for row in soup.find_all("tr"):
         row.replace_with(" | ".join(c.get_text(" ", strip=True) for c in row.find_all(["td", "th"])) + "\n")
-    text = soup.get_text("\n")
+    for tag in soup.find_all(_HTML_BLOCKS):  # only block elements end a line; inline ones (b, a, span) do not
+        tag.insert_after("\n")
+    text = soup.get_text()
     return [(None, "\n".join(line.strip() for line in text.splitlines() if line.strip()))]
 
 

@@ -25,6 +25,8 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str], bool], ...] = (
     (7, re.compile(r"^(?:专栏|專欄)\s*\d*"), False),
 )
 _NOTE = re.compile(r"^(?:注|註|说明|說明|备注|備註)\s*[:：]")
+_NOTE_ITEM = re.compile(r"^\d{1,2}[\.．、]")
+_TOC_PAGE = re.compile(r"[\s.．·…—-]*\d*$")  # dot leaders and a page number after a TOC entry
 _GLOSSARY_ENTRY = re.compile(r"^(?P<term>[^:：。，,]{1,30})[:：](?P<definition>.+)$")
 _SPACED_HAN = re.compile(r"(?:[\u4e00-\u9fff]\s+)+[\u4e00-\u9fff]")
 
@@ -58,7 +60,7 @@ def is_glossary_marker(text: str) -> bool:
 def heading_level(text: str, *, in_note: bool = False, in_box: bool = False) -> int | None:
     """The heading level of a line, or None for body text."""
     stripped = text.strip()
-    if not stripped:
+    if not stripped or "|" in stripped:  # a table row is body text, whatever its first cell says
         return None
     for level, pattern, needs_short in _HEADINGS:
         if not pattern.match(stripped):
@@ -88,28 +90,37 @@ def headings(doc: LoadedDocument) -> list[Heading]:
 _GLOSSARY_LEVEL = 1  # the glossary heading sits under its annex
 
 
+def _toc_key(text: str) -> str:
+    return _TOC_PAGE.sub("", _compact(text))
+
+
 def _walk(lines: tuple[SourceLine, ...]) -> Iterator[tuple[int | None, SourceLine]]:
     """Yield (heading level or None for body, line); blanks skipped, -1 marks a glossary, -2 a TOC."""
     in_toc = in_note = in_box = False
+    toc_first = ""  # the TOC's first entry: when it comes round again, the body has begun
     for line in lines:
         text = line.text.strip()
         if not text:
             continue
         if is_toc_marker(text):
-            in_toc = True
+            in_toc, toc_first = True, ""
             yield -2, line
             continue
         level = heading_level(text, in_note=in_note, in_box=in_box)
         if in_toc:
             if level is not None or is_glossary_marker(text):
-                continue
+                if not toc_first:
+                    toc_first = _toc_key(text)
+                    continue
+                if _toc_key(text) != toc_first:
+                    continue
             in_toc = False
         if is_glossary_marker(text):
             yield -1, line
             in_note = in_box = False
             continue
         if level is None:
-            in_note = bool(_NOTE.match(text)) or (in_note and bool(re.match(r"^\d{1,2}[\.．]", text)))
+            in_note = bool(_NOTE.match(text)) or (in_note and bool(_NOTE_ITEM.match(text)))
             yield None, line
             continue
         in_note = False
@@ -165,6 +176,7 @@ def _blocks(lines: tuple[SourceLine, ...]) -> Iterator[Block]:
             continue
         match = _GLOSSARY_ENTRY.match(line.text.strip())
         if match:
+            yield from flush_body()
             yield from flush_entry()
             term = match.group("term").strip()
             entry.append(line)

@@ -29,13 +29,15 @@ def sentences(block: Block, max_chars: int) -> list[Span]:
     spans: list[Span] = []
     for line in block.lines:
         for s, e in sentence_spans(line.text):
-            spans.extend(_cut(line.start + s, line.start + e, line.text[s:e], line.number, line.page, max_chars))
+            spans.extend(
+                _cut(line.start + s, line.start + e, line.text[s:e], line.number, line.page, max_chars)
+            )
     return spans
 
 
 def _cut(start: int, end: int, text: str, line: int, page: int | None, max_chars: int) -> Iterator[Span]:
     while end - start > max_chars:
-        window = text[: max_chars]
+        window = text[:max_chars]
         breaks = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() >= max_chars // 2]
         cut = breaks[-1] if breaks else max_chars
         yield Span(start, start + cut, line, page)
@@ -49,12 +51,16 @@ def chunk_id(doc_id: str, path: tuple[str, ...], start: int, text: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
-def split_document(doc: LoadedDocument, blocks: list[Block], size: int = 400, overlap: int = 1) -> list[Chunk]:
+def split_document(
+    doc: LoadedDocument, blocks: list[Block], size: int = 400, overlap: int = 1
+) -> list[Chunk]:
     """Chunk every block of a document; glossary entries stay whole, one chunk each."""
     chunks: list[Chunk] = []
     for block in blocks:
         if block.kind == "glossary":
-            spans = [Span(block.lines[0].start, block.lines[-1].end, block.lines[0].number, block.lines[0].page)]
+            spans = [
+                Span(block.lines[0].start, block.lines[-1].end, block.lines[0].number, block.lines[0].page)
+            ]
             groups = [(spans, block.lines[-1].number)]
         else:
             groups = [(group, group[-1].line) for group in _pack(sentences(block, size), size, overlap)]

@@ -23,8 +23,12 @@ def bundled_vectors(model: str) -> Path:
 
 def passage_embeddings(settings: Settings, index_dir: Path) -> Embeddings:
     """The configured embedder behind a content-hash cache kept in the index directory."""
-    return cached(build_embeddings(settings.embedding_model), index_dir / EMBED_CACHE_DIRNAME,
-                  namespace=settings.embedding_model, bundled=bundled_vectors(settings.embedding_model))
+    return cached(
+        build_embeddings(settings.embedding_model),
+        index_dir / EMBED_CACHE_DIRNAME,
+        namespace=settings.embedding_model,
+        bundled=bundled_vectors(settings.embedding_model),
+    )
 
 
 def open_store(settings: Settings, index_dir: Path) -> ChunkStore:
@@ -64,5 +68,9 @@ def build_chain(settings: Settings, index_dir: Path) -> QAChain:
             max_tokens=settings.max_new_tokens,
             temperature=settings.temperature,
         )
-    return QAChain(open_retriever(settings, index_dir), llm, backend=settings.backend,
-                   max_question_chars=settings.max_question_chars)
+    return QAChain(
+        open_retriever(settings, index_dir),
+        llm,
+        backend=settings.backend,
+        max_question_chars=settings.max_question_chars,
+    )

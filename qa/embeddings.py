@@ -69,19 +69,23 @@ class SentenceTransformerEmbeddings(Embeddings):
                 from sentence_transformers import SentenceTransformer
 
                 local = Path(self.model_name_or_path).expanduser()
-                self._model = SentenceTransformer(str(local) if local.exists() else self.model_name_or_path,
-                                                  device="cpu")
+                self._model = SentenceTransformer(
+                    str(local) if local.exists() else self.model_name_or_path, device="cpu"
+                )
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages, normalised for cosine distance."""
-        vectors = self.model.encode([self.passage_prefix + t for t in texts], normalize_embeddings=True,
-                                    show_progress_bar=False)
+        vectors = self.model.encode(
+            [self.passage_prefix + t for t in texts], normalize_embeddings=True, show_progress_bar=False
+        )
         return [[float(x) for x in row] for row in vectors]
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a question, normalised for cosine distance."""
-        vector = self.model.encode(self.query_prefix + text, normalize_embeddings=True, show_progress_bar=False)
+        vector = self.model.encode(
+            self.query_prefix + text, normalize_embeddings=True, show_progress_bar=False
+        )
         return [float(x) for x in vector]
 
 
@@ -192,7 +196,9 @@ class LayeredStore(BaseStore[str, bytes]):
         yield from self.front.yield_keys(prefix=prefix)
 
 
-def cached(embeddings: Embeddings, cache_dir: Path, namespace: str, bundled: Path | None = None) -> Embeddings:
+def cached(
+    embeddings: Embeddings, cache_dir: Path, namespace: str, bundled: Path | None = None
+) -> Embeddings:
     """Wrap an embedder so a passage with the same content is never embedded twice (cache by content hash).
 
     `bundled` names vectors shipped with the bundled plans; any text whose hash is not there is embedded.
@@ -203,8 +209,9 @@ def cached(embeddings: Embeddings, cache_dir: Path, namespace: str, bundled: Pat
     store: BaseStore[str, bytes] = VectorFileStore(str(cache_dir))
     if bundled is not None:
         store = LayeredStore(store, BundledVectors(bundled))
-    return CacheBackedEmbeddings.from_bytes_store(embeddings, store, namespace=cache_namespace(namespace),
-                                                  key_encoder="sha256")
+    return CacheBackedEmbeddings.from_bytes_store(
+        embeddings, store, namespace=cache_namespace(namespace), key_encoder="sha256"
+    )
 
 
 def cache_namespace(model: str) -> str:

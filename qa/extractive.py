@@ -158,7 +158,12 @@ def extract(corpus: Corpus, question: str, hits: list[Hit], plan: Route, script:
     if plan.compare and len(plan.doc_ids) > 1:
         return _compare(corpus, question, hits, plan, script)
     scored = score_sentences(corpus, question, hits[:5], script=script)
-    chosen = pick(scored)
+    definitions = [_whole(h.chunk) for h in hits[:5] if h.chunk.id in plan.glossary_ids]
+    if definitions:  # a defined term: its glossary entry is the answer, then the best other sentence
+        rest = [s for s in scored if s.chunk.id not in plan.glossary_ids]
+        chosen = definitions[:2] + pick(rest, max_quotes=1, max_chars=200)
+    else:
+        chosen = pick(scored)
     if not chosen:
         return Draft("", (), 0.0)
     evidence = to_simplified("".join(s.chunk.norm_path + s.chunk.text[s.start : s.end] for s in chosen))
@@ -167,9 +172,25 @@ def extract(corpus: Corpus, question: str, hits: list[Hit], plan: Route, script:
     body, citations = compose(question, script, chosen)
     lead = phrase(PLAN_SAYS, script)
     if _ASKS_WHERE.search(to_simplified(question)):
-        section = chosen[0].chunk.section
-        lead = f"{phrase(SECTION_IS, script)}《{_short_title(chosen[0].chunk, script)}》{section}。" + lead
+        place = _best_section(corpus, question, hits[:5], script) or chosen[0].chunk
+        lead = f"{phrase(SECTION_IS, script)}《{_short_title(place, script)}》{place.section}。" + lead
     return Draft(lead + body, tuple(citations), max(s.coverage for s in chosen))
+
+
+def _whole(chunk: Chunk) -> Sentence:
+    """A glossary entry quoted whole."""
+    return Sentence(0, chunk, 0, len(chunk.text), 1.0, 1.0)
+
+
+def _best_section(corpus: Corpus, question: str, hits: list[Hit], script: Script) -> Chunk | None:
+    """For 'which chapter/section' questions: the hit whose heading path says most of the question."""
+    terms = question_terms(corpus, question, script)
+    if not terms or not hits:
+        return None
+    scored = [(sum(w for t, w in terms.items() if t in h.chunk.norm_path.lower()), -i, h.chunk)
+              for i, h in enumerate(hits)]
+    best = max(scored, key=lambda x: (x[0], x[1]))
+    return best[2] if best[0] > 0 else None
 
 
 def _compare(corpus: Corpus, question: str, hits: list[Hit], plan: Route, script: Script) -> Draft:

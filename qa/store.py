@@ -52,7 +52,9 @@ class ChunkStore:
         metadata: dict[str, Any] = {"hnsw:space": "cosine"}
         if embedding_model:
             metadata["embedding_model"] = embedding_model
-        self.collection = client.get_or_create_collection(name=name, metadata=metadata, embedding_function=None)
+        self.collection = client.get_or_create_collection(
+            name=name, metadata=metadata, embedding_function=None
+        )
         stored = (self.collection.metadata or {}).get("embedding_model")
         if embedding_model and stored and stored != embedding_model:
             raise StoreError(
@@ -81,8 +83,8 @@ class ChunkStore:
         self.collection.upsert(
             ids=[c.id for c in chunks],
             documents=[c.text for c in chunks],
-            metadatas=[c.metadata() for c in chunks],  # type: ignore[misc]
-            embeddings=[list(v) for v in vectors],  # type: ignore[arg-type]
+            metadatas=[c.metadata() for c in chunks],
+            embeddings=[list(v) for v in vectors],
         )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -98,7 +100,9 @@ class ChunkStore:
             for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         ]
 
-    def query(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    def query(
+        self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity, optionally within some documents."""
         count = self.count()
         if count == 0:
