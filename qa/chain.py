@@ -32,7 +32,11 @@ from qa.verify import verify
 
 Turn = tuple[str, str]  # (question, answer) of an earlier exchange
 _INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
-_FOLLOW_UP_FILLER = re.compile(r"[那呢吗嗎么麼的和与與及呀啊吧？?，,。.!！\s]|那么|那麼|还有|還有|怎么样|怎麼樣|what about|and|how about", re.I)
+_FOLLOW_UP_FILLER = re.compile(
+    r"[那呢吗嗎么麼的和与與及呀啊吧？?，,。.!！\s]|那么|那麼|还有|還有|怎么样|怎麼樣"
+    r"|what about|and|how about",
+    re.I,
+)
 # Calibrated on eval/qa.jsonl: at 0.25, 5.8% of answerable and 39% of unanswerable questions are refused;
 # 0.34 refuses 54% of unanswerable ones but also 12.6% of answerable ones.
 MIN_COVERAGE = 0.25
@@ -119,8 +123,9 @@ class QAChain:
             return state
         return self.chain.invoke(state)
 
-    def stream(self, question: str, history: Sequence[Turn] = (), district: str | None = None
-               ) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), district: str | None = None
+    ) -> Iterator[str | Answer]:
         """Yield answer text as it is generated, then the verified Answer with citations."""
         state = self._start(question, history, district)
         if isinstance(state, Answer):
@@ -149,8 +154,9 @@ class QAChain:
         if len(cleaned) > self.max_question_chars:
             message = phrase(TOO_LONG, script).format(limit=self.max_question_chars)
             return Answer(question=question, text=message, refused=True, backend=self.backend)
-        return State(question=cleaned, history=tuple(history), district=district, script=script,
-                     started=started)
+        return State(
+            question=cleaned, history=tuple(history), district=district, script=script, started=started
+        )
 
     def _rewrite(self, state: State) -> State:
         query = carry_context(self.corpus, state.question, state.history)
@@ -167,21 +173,28 @@ class QAChain:
         begun = time.perf_counter()
         plan = route(self.corpus, state.search_query, state.district)
         hits = self.retriever.search(state.search_query, district=state.district)
-        return replace(state, route=plan, hits=tuple(hits),
-                       timings={**state.timings, "retrieve": _ms(begun)})
+        return replace(state, route=plan, hits=tuple(hits), timings={**state.timings, "retrieve": _ms(begun)})
 
     def _answer(self, state: State) -> State:
         begun = time.perf_counter()
         assert state.route is not None
         draft = extract(self.corpus, state.search_query, list(state.hits), state.route, state.script)
-        elsewhere = self.corpus.unknown_districts(state.question) and not (state.route and state.route.doc_ids)
+        elsewhere = self.corpus.unknown_districts(state.question) and not (
+            state.route and state.route.doc_ids
+        )
         weak = bool(elsewhere) or not draft.citations or draft.coverage < self.min_coverage
         if weak:
-            return replace(state, refused=True, coverage=draft.coverage,
-                           timings={**state.timings, "answer": _ms(begun)})
+            return replace(
+                state, refused=True, coverage=draft.coverage, timings={**state.timings, "answer": _ms(begun)}
+            )
         if self.llm is None:
-            return replace(state, draft=draft.text, citations=draft.citations, coverage=draft.coverage,
-                           timings={**state.timings, "answer": _ms(begun)})
+            return replace(
+                state,
+                draft=draft.text,
+                citations=draft.citations,
+                coverage=draft.coverage,
+                timings={**state.timings, "answer": _ms(begun)},
+            )
         reply = self.llm.invoke(self._messages(state))
         text = reply.content if isinstance(reply.content, str) else ""
         return self._generated(replace(state, coverage=draft.coverage), text, begun)
@@ -191,24 +204,39 @@ class QAChain:
             f"[{i + 1}] {h.chunk.title} | {h.chunk.section}\n{h.chunk.text}"
             for i, h in enumerate(state.hits[:GENERATIVE_SOURCES])
         )
-        system = SYSTEM_PROMPT.format(refusal=phrase(REFUSAL, state.script),
-                                      script_name=SCRIPT_NAMES.get(state.script, "简体中文"))
-        return [SystemMessage(system), HumanMessage(USER_PROMPT.format(sources=sources, question=state.question))]
+        system = SYSTEM_PROMPT.format(
+            refusal=phrase(REFUSAL, state.script), script_name=SCRIPT_NAMES.get(state.script, "简体中文")
+        )
+        return [
+            SystemMessage(system),
+            HumanMessage(USER_PROMPT.format(sources=sources, question=state.question)),
+        ]
 
     def _generated(self, state: State, text: str, begun: float) -> State:
         refused = CANNOT_ANSWER_PHRASE in to_simplified(text) or "plans do not say" in text.lower()
         sources = [h.chunk for h in state.hits[:GENERATIVE_SOURCES]]
         checked = verify(text, sources)
         refused = refused or not checked.citations
-        return replace(state, draft=checked.text, citations=checked.citations, refused=refused,
-                       flags=checked.flags, timings={**state.timings, "answer": _ms(begun)})
+        return replace(
+            state,
+            draft=checked.text,
+            citations=checked.citations,
+            refused=refused,
+            flags=checked.flags,
+            timings={**state.timings, "answer": _ms(begun)},
+        )
 
     def _verify(self, state: State) -> State:
         if state.refused or self.llm is not None:
             return state  # generated answers were verified as they were parsed
         checked = verify(state.draft, [c.chunk for c in state.citations])
-        return replace(state, draft=checked.text, citations=checked.citations,
-                       flags=state.flags + checked.flags, refused=not checked.citations)
+        return replace(
+            state,
+            draft=checked.text,
+            citations=checked.citations,
+            flags=state.flags + checked.flags,
+            refused=not checked.citations,
+        )
 
     def _format(self, state: State) -> Answer:
         text = state.draft

@@ -18,8 +18,17 @@ from qa.types import Chunk
 _PINYIN = {"从化": ("conghua", "chung wa"), "荔湾": ("liwan", "lai wan", "lei wan")}
 # Guangzhou's districts: a question about one we hold no plan for is refused rather than answered from ours.
 GUANGZHOU_DISTRICTS = {
-    "越秀": "yuexiu", "海珠": "haizhu", "荔湾": "liwan", "天河": "tianhe", "白云": "baiyun", "黄埔": "huangpu",
-    "番禺": "panyu", "花都": "huadu", "南沙": "nansha", "从化": "conghua", "增城": "zengcheng",
+    "越秀": "yuexiu",
+    "海珠": "haizhu",
+    "荔湾": "liwan",
+    "天河": "tianhe",
+    "白云": "baiyun",
+    "黄埔": "huangpu",
+    "番禺": "panyu",
+    "花都": "huadu",
+    "南沙": "nansha",
+    "从化": "conghua",
+    "增城": "zengcheng",
 }
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 
@@ -68,7 +77,7 @@ class Corpus:
 
     @classmethod
     def open(cls, store: ChunkStore, index_dir: Path) -> Corpus:
-        """Load chunks from Chroma; use the saved keyword index if it matches them, else rebuild it in memory."""
+        """Load chunks from Chroma, with the saved keyword index if it still matches them."""
         chunks = store.all_chunks()
         chunks.sort(key=lambda c: (c.doc_id, c.char_start))
         keyword = KeywordIndex.load(index_dir)

@@ -13,10 +13,17 @@ from qa.script import to_script, to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Citation, Hit, Script
 
-_ASKS_NUMBER = re.compile(r"多少|几|比例|比重|占比|率|数量|规模|金额|达到|目标|how many|how much|percent|rate|number|target", re.I)
-_ASKS_WHERE = re.compile(r"哪一章|哪章|哪一节|哪节|哪个章节|哪一部分|哪部分|which chapter|which section|where in", re.I)
+_ASKS_NUMBER = re.compile(
+    r"多少|几|比例|比重|占比|率|数量|规模|金额|达到|目标|how many|how much|percent|rate|number|target", re.I
+)
+_ASKS_WHERE = re.compile(
+    r"哪一章|哪章|哪一节|哪节|哪个章节|哪一部分|哪部分|which chapter|which section|where in", re.I
+)
 _DIGIT = re.compile(r"\d")
-_GENERIC = frozenset("规划 计划 区 从化 荔湾 从化区 荔湾区 湾区 十四五 提出 提到 主要 内容 方面 要求 what plan district".split())
+_GENERIC = frozenset(
+    "规划 计划 区 从化 荔湾 从化区 荔湾区 湾区 十四五 提出 提到 主要 内容 方面 要求 "
+    "what plan district".split()
+)
 MAX_QUOTES = 3
 MAX_CHARS = 360
 
@@ -106,7 +113,9 @@ def answers_the_ask(question: str, evidence: str) -> bool:
     return all(year in evidence for year in _YEAR.findall(q) if 2021 <= int(year) <= 2024 or int(year) > 2035)
 
 
-def pick(sentences: list[Sentence], max_quotes: int = MAX_QUOTES, max_chars: int = MAX_CHARS) -> list[Sentence]:
+def pick(
+    sentences: list[Sentence], max_quotes: int = MAX_QUOTES, max_chars: int = MAX_CHARS
+) -> list[Sentence]:
     """The best sentence and the close runners-up, in document order within each chunk."""
     if not sentences:
         return []
@@ -132,7 +141,9 @@ def _overlaps(a: Sentence, b: Sentence) -> bool:
     return a0 < b1 and b0 < a1
 
 
-def compose(question: str, script: Script, chosen: list[Sentence], *, first_n: int = 1) -> tuple[str, list[Citation]]:
+def compose(
+    question: str, script: Script, chosen: list[Sentence], *, first_n: int = 1
+) -> tuple[str, list[Citation]]:
     """Quote the chosen sentences verbatim, one [n] per cited chunk."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
@@ -147,8 +158,13 @@ def compose(question: str, script: Script, chosen: list[Sentence], *, first_n: i
         n = first_n + len(numbers)
         numbers[s.chunk.id] = n
         quotes = [s.chunk.text[x.start : x.end] for x in group]
-        citations.append(Citation(n=n, chunk=s.chunk, quote=quotes[0] if len(quotes) == 1 else
-                                  s.chunk.text[group[0].start : group[-1].end]))
+        citations.append(
+            Citation(
+                n=n,
+                chunk=s.chunk,
+                quote=quotes[0] if len(quotes) == 1 else s.chunk.text[group[0].start : group[-1].end],
+            )
+        )
         parts.append("".join(f"「{q}」" for q in quotes) + f"[{n}]")
     return "".join(parts), citations
 
@@ -187,8 +203,10 @@ def _best_section(corpus: Corpus, question: str, hits: list[Hit], script: Script
     terms = question_terms(corpus, question, script)
     if not terms or not hits:
         return None
-    scored = [(sum(w for t, w in terms.items() if t in h.chunk.norm_path.lower()), -i, h.chunk)
-              for i, h in enumerate(hits)]
+    scored = [
+        (sum(w for t, w in terms.items() if t in h.chunk.norm_path.lower()), -i, h.chunk)
+        for i, h in enumerate(hits)
+    ]
     best = max(scored, key=lambda x: (x[0], x[1]))
     return best[2] if best[0] > 0 else None
 

@@ -63,7 +63,9 @@ def _mentions(text: str, term: str) -> bool:
     return term in text
 
 
-def rrf(rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None) -> dict[str, float]:
+def rrf(
+    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> dict[str, float]:
     """Reciprocal rank fusion of several ranked id lists."""
     scores: dict[str, float] = {}
     for i, ranking in enumerate(rankings):
@@ -95,10 +97,10 @@ class HybridRetriever(BaseRetriever):
         if plan.compare and len(plan.doc_ids) > 1:
             per_doc = [self._search(question, k, (doc_id,), plan.glossary_ids) for doc_id in plan.doc_ids]
             merged: list[Hit] = []
-            for group in zip(*per_doc, strict=False):
-                merged.extend(group)
-            for group in per_doc:
-                merged.extend(h for h in group if h not in merged)
+            for row in zip(*per_doc, strict=False):
+                merged.extend(row)
+            for hits in per_doc:
+                merged.extend(h for h in hits if h not in merged)
             return merged[:k]
         return self._search(question, k, plan.doc_ids or None, plan.glossary_ids)
 
@@ -113,8 +115,9 @@ class HybridRetriever(BaseRetriever):
         keyword_ids = [h.chunk_id for h in keyword]
         fused = rrf([dense_ids, keyword_ids], k=self.rrf_k, weights=(1.0, self.keyword_weight))
         boost = max(fused.values(), default=0.0) + 1.0
-        for rank, chunk_id in enumerate(i for i in glossary_ids if doc_ids is None or
-                                        self.corpus.chunks[i].doc_id in doc_ids):
+        for rank, chunk_id in enumerate(
+            i for i in glossary_ids if doc_ids is None or self.corpus.chunks[i].doc_id in doc_ids
+        ):
             fused[chunk_id] = boost - rank * 1e-3  # a defined term's own definition comes first
         dense_score = dict(dense)
         keyword_score = {h.chunk_id: h.score for h in keyword}

