@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
@@ -50,7 +49,11 @@ def test_extractive_answer_quotes_its_source_verbatim(chain: QAChain) -> None:
 
 
 def test_extractive_answers_pass_verification_by_construction(chain: QAChain) -> None:
-    questions = ["荔湾区城市道路网密度要达到多少？", "RBD是什麼意思？", "從化區要打造什麼樣的溫泉總部集聚區？"]
+    questions = [
+        "荔湾区城市道路网密度要达到多少？",
+        "RBD是什麼意思？",
+        "從化區要打造什麼樣的溫泉總部集聚區？",
+    ]
     for question in questions:
         answer = chain.ask(question)
         checked = verify(answer.text, [c.chunk for c in answer.citations])
@@ -77,7 +80,10 @@ def test_answer_frame_follows_the_askers_script_and_quotes_stay_verbatim(chain: 
 
 
 def test_district_routing_restricts_to_the_named_plan(chain: QAChain) -> None:
-    for question, doc in [("荔灣區的養老服務有什麼安排？", "liwan"), ("从化区的养老服务有什么安排？", "conghua")]:
+    for question, doc in [
+        ("荔灣區的養老服務有什麼安排？", "liwan"),
+        ("从化区的养老服务有什么安排？", "conghua"),
+    ]:
         answer = chain.ask(question)
         assert {h.chunk.doc_id for h in answer.retrieved} == {doc}
 
@@ -113,7 +119,16 @@ def test_ask_json_shape(chain: QAChain) -> None:
     data = answer_json(chain.ask("荔湾区城市道路网密度要达到多少？"))
     assert set(data) == {"question", "answer", "refused", "backend", "citations", "retrieved", "timings_ms"}
     assert len(data["retrieved"]) >= 10
-    assert set(data["citations"][0]) == {"n", "doc_id", "title", "district", "section", "line", "quote", "text"}
+    assert set(data["citations"][0]) == {
+        "n",
+        "doc_id",
+        "title",
+        "district",
+        "section",
+        "line",
+        "quote",
+        "text",
+    }
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
 
 
@@ -172,5 +187,3 @@ def test_streaming_yields_text_then_the_verified_answer(chain: QAChain) -> None:
     *tokens, final = parts
     assert len(tokens) >= 2 and all(isinstance(t, str) for t in tokens)
     assert not isinstance(final, str) and final.citations
-
-

@@ -8,7 +8,7 @@ well-formed and actually grounded in the plan texts.
 import json
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import opencc
@@ -41,7 +41,7 @@ MIN_UNANSWERABLE_SHARE = 0.10
 MIN_LIWAN_DEFINITIONS = 10
 
 
-@lru_cache(maxsize=None)
+@cache
 def _t2s():
     return opencc.OpenCC("t2s")
 
@@ -55,7 +55,7 @@ def squash(text):
     return re.sub(r"\s+", "", t2s(text))
 
 
-@lru_cache(maxsize=None)
+@cache
 def plan_texts():
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     assert isinstance(manifest, list) and manifest, "manifest.json must be a non-empty list"
@@ -74,7 +74,7 @@ def files_for(doc):
     return [texts[doc]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_items():
     assert QA_PATH.is_file(), f"{QA_PATH} not found"
     items = []

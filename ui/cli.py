@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from qa.settings import Settings
@@ -25,8 +25,13 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         sources = discover([Path(p) for p in args.paths], settings.plans_dir)
         store = open_store(settings, index_dir)
-        indexer = Indexer(store, passage_embeddings(settings, index_dir), index_dir,
-                          chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+        indexer = Indexer(
+            store,
+            passage_embeddings(settings, index_dir),
+            index_dir,
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+        )
         report = indexer.ingest(sources, prune=args.prune, progress=not args.quiet)
     except (LoadError, StoreError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
@@ -67,6 +72,47 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.dataset import DatasetError, load_items
+    from eval.gate import GateError, failures, load_minimums
+    from eval.report import headline_table, write_report
+    from eval.run import evaluate, standard_baselines
+    from qa.settings import REPO_ROOT
+    from qa.store import StoreError
+
+    if not 1 <= args.k <= 100:
+        print("错误 error: --k must be between 1 and 100", file=sys.stderr)
+        return 2
+    qa_path = args.qa or REPO_ROOT / "eval" / "qa.jsonl"
+    overrides = {"top_k": args.k, **({"backend": args.backend} if args.backend else {})}
+    settings = settings.model_copy(update=overrides)
+    index_dir = settings.index_path(args.index)
+    try:
+        minimums = load_minimums(args.gate) if args.gate else {}
+        items = load_items(qa_path)
+        chain = open_chain(settings, index_dir)
+        progress = not args.quiet
+        baselines = []
+        if args.baselines:
+            model = settings.embedding_model
+            baselines = standard_baselines(chain, index_dir, settings.plans_dir, model, progress=progress)
+        config = {"qa": qa_path.name, "index": str(index_dir)}
+        evaluation = evaluate(chain, items, k=args.k, baselines=baselines, config=config, progress=progress)
+    except (DatasetError, GateError, StoreError, ValueError, RuntimeError) as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(headline_table(evaluation)))
+    if args.out:
+        for path in write_report(evaluation, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    failed = failures(evaluation.ours.overall, minimums)
+    for message in failed:
+        print(f"评测未达标 eval gate failed: {message}", file=sys.stderr)
+    if minimums and not failed:
+        print(f"eval gate passed ({len(minimums)} minimums from {args.gate})", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def open_chain(settings: Settings, index_dir: Path) -> QAChain:
     """The answering chain over an index; an empty index is filled from the bundled plans first."""
     from ingest.index import Indexer
@@ -76,14 +122,103 @@ def open_chain(settings: Settings, index_dir: Path) -> QAChain:
     store = open_store(settings, index_dir)
     if store.count() == 0:
         print("索引为空，正在导入内置规划… (empty index: ingesting the bundled plans)", file=sys.stderr)
-        Indexer(store, passage_embeddings(settings, index_dir), index_dir, chunk_size=settings.chunk_size,
-                chunk_overlap=settings.chunk_overlap).ingest(discover([], settings.plans_dir))
+        Indexer(
+            store,
+            passage_embeddings(settings, index_dir),
+            index_dir,
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+        ).ingest(discover([], settings.plans_dir))
     return build_chain(settings, index_dir)
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    started = time.perf_counter()
+    from qa.store import StoreError
+    from ui.app import create, launch
+
+    try:
+        chain = open_chain(settings, settings.index_path(args.index))
+    except (StoreError, ValueError, RuntimeError) as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    demo = create(chain, settings)
+    url = launch(demo, settings, host=args.host, port=args.port, prevent_thread_lock=True, quiet=True)
+    print(
+        f"规划问答已启动 ready in {time.perf_counter() - started:.1f} s: {url}  (Ctrl+C 退出 to stop)",
+        file=sys.stderr,
+    )
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+    return 0
+
+
+def _brief(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.store import StoreError
+    from ui.brief import brief_markdown, make_brief
+    from ui.chat import district_id
+    from ui.word import markdown_docx
+
+    try:
+        chain = open_chain(settings, settings.index_path(args.index))
+    except (StoreError, ValueError, RuntimeError) as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    if not args.topic.strip():
+        print("错误 error: 请给出简报主题 (empty topic)", file=sys.stderr)
+        return 2
+    chosen = [d for d in (district_id(x) for x in args.district or []) if d]
+    markdown = brief_markdown(make_brief(chain.retriever, args.topic, chosen))
+    if args.format == "docx":
+        out = args.out or Path(f"brief-{date.today().isoformat()}.docx")
+        out.write_bytes(markdown_docx(markdown))
+        print(f"wrote {out}", file=sys.stderr)
+    elif args.out:
+        args.out.write_text(markdown, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(markdown)
+    return 0
+
+
+def _feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.feedback import FeedbackStore
+
+    count = FeedbackStore(args.db or settings.feedback_db).export_csv(args.out)
+    print(f"已导出 {count} 条反馈 exported {count} votes to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _add_app_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chat = sub.add_parser("chat", help="serve the chat app (an empty index gets the bundled plans first)")
+    chat.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this host)")
+    chat.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    chat.add_argument("--index", type=Path, help="index directory (default: PLANQA_INDEX_DIR)")
+    chat.set_defaults(run=_chat)
+
+    brief = sub.add_parser("brief", help="draft a cited briefing on a topic, per district")
+    brief.add_argument("topic", help="the topic, e.g. 生态环境保护")
+    brief.add_argument("--district", action="append", help="conghua or liwan (repeatable; default: both)")
+    brief.add_argument("--format", choices=["md", "docx"], default="md", help="output format (default md)")
+    brief.add_argument("--out", type=Path, help="output file (md: stdout when omitted)")
+    brief.add_argument("--index", type=Path, help="index directory (default: PLANQA_INDEX_DIR)")
+    brief.set_defaults(run=_brief)
+
+    export = sub.add_parser("feedback-export", help="export the chat app's 👍/👎 feedback as CSV")
+    export.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    export.add_argument("--db", type=Path, help="feedback database (default: PLANQA_FEEDBACK_DB)")
+    export.set_defaults(run=_feedback_export)
 
 
 def parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
-    top = argparse.ArgumentParser(prog="planqa", description="规划问答 PlanQA: cited answers from development plans.")
+    top = argparse.ArgumentParser(
+        prog="planqa", description="规划问答 PlanQA: cited answers from development plans."
+    )
     sub = top.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="index plan documents (the bundled plans when no path is given)")
@@ -101,6 +236,18 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--backend", choices=["extractive", "openai", "llamacpp"], help="answer backend")
     ask.add_argument("--district", help="restrict to one plan: a doc id (conghua, liwan) or district name")
     ask.set_defaults(run=_ask)
+
+    ev = sub.add_parser("eval", help="score the system (and baselines) on a QA set; gate on minimums")
+    ev.add_argument("--qa", type=Path, help="QA file, one JSON item a line (default: eval/qa.jsonl)")
+    ev.add_argument("--index", type=Path, help="index directory (default: PLANQA_INDEX_DIR)")
+    ev.add_argument("--backend", choices=["extractive", "openai", "llamacpp"], help="answer backend")
+    ev.add_argument("--k", type=int, default=10, help="passages retrieved per question (default 10)")
+    ev.add_argument("--out", type=Path, help="write report.json, report.md and chart.png here")
+    ev.add_argument("--baselines", action="store_true", help="also run the three baselines")
+    ev.add_argument("--gate", type=Path, help="thresholds file; exit 1 when a metric is below its minimum")
+    ev.add_argument("--quiet", action="store_true", help="no progress bars")
+    ev.set_defaults(run=_eval)
+    _add_app_commands(sub)
     return top
 
 

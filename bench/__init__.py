@@ -1,0 +1,1 @@
+"""Benchmark: ingest time, query latency and chat-process memory, ours beside a naive pipeline."""

@@ -1,0 +1,209 @@
+"""What the page and the API do, as plain functions over a ready chain: answer, vote, brief, export."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.chain import QAChain
+from qa.chain import Turn as HistoryTurn
+from qa.script import to_simplified
+from qa.serialize import answer_json
+from qa.types import Answer
+from ui.brief import Brief, brief_json, brief_markdown, make_brief
+from ui.feedback import FeedbackStore
+from ui.limits import RateLimiter
+from ui.render import Turn, answer_html, pending_html, question_html, sources_html
+from ui.word import write_docx
+
+if TYPE_CHECKING:
+    from gradio.components.chatbot import ExampleMessage
+
+Message = dict[str, str]
+ALL = "all"
+DISTRICT_CHOICES = [("全部", ALL), ("从化", "conghua"), ("荔湾", "liwan")]
+EXAMPLES: dict[str, list[str]] = {
+    ALL: [
+        "两区2020年的地区生产总值分别是多少？",
+        "荔灣區白鵝潭商務區的戰略定位是什麼？",
+        "两区在生态环境保护方面各有什么举措？",
+    ],
+    "conghua": [
+        "从化区2020年城镇居民人均可支配收入是多少？",
+        "从化区有哪些特色小镇？",
+        "从化区如何推进城市更新？",
+    ],
+    "liwan": [
+        "荔灣區白鵝潭商務區的戰略定位是什麼？",
+        "荔湾区有哪些历史文化街区？",
+        "荔湾区如何推进永庆坊微改造？",
+    ],
+}
+WARM_UP = "从化区的发展目标"
+RATE_LIMITED = "提问有点频繁，请 {seconds} 秒后再试（每位访客每分钟最多 {limit} 次）。"
+TOPIC_EMPTY = "请输入简报主题，例如：生态环境保护、交通基础设施、乡村振兴。"
+TOPIC_TOO_LONG = "主题太长了（最多 {limit} 个字），请精简后再试。"
+_UNSAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff-]+")
+
+
+def district_id(value: str | None) -> str | None:
+    """A district choice from the page or the API as the chain's district argument (None: all plans)."""
+    value = to_simplified((value or "").strip().lower())
+    if value in {"", ALL, "全部", "none"}:
+        return None
+    for label, doc_id in DISTRICT_CHOICES:
+        if value in {label, doc_id} or label in value:
+            return doc_id
+    return value
+
+
+def examples(district: str | None) -> list[ExampleMessage]:
+    """Example questions for a district, as the Chatbot's example cards."""
+    return [{"text": q} for q in EXAMPLES.get(district or ALL, EXAMPLES[ALL])]  # ExampleMessage dicts
+
+
+def chat_messages(turns: Sequence[Turn], pending: str | None = None, partial: str = "") -> list[Message]:
+    """The Chatbot's messages for a conversation, with a question still being answered at the end."""
+    messages: list[Message] = []
+    for i, turn in enumerate(turns):
+        messages.append({"role": "user", "content": question_html(turn.question)})
+        messages.append({"role": "assistant", "content": answer_html(turn.answer, i, notice=turn.notice)})
+    if pending is not None:
+        messages.append({"role": "user", "content": question_html(pending)})
+        messages.append({"role": "assistant", "content": pending_html(partial)})
+    return messages
+
+
+def history(turns: Sequence[Turn]) -> list[HistoryTurn]:
+    """Earlier exchanges as the chain takes them: (question, answer) pairs, notices left out."""
+    return [(t.question, t.answer.text) for t in turns if not t.notice]
+
+
+class ChatService:
+    """The app's behaviour over one loaded chain, a feedback store and a rate limiter."""
+
+    def __init__(self, chain: QAChain, feedback: FeedbackStore, limiter: RateLimiter) -> None:
+        self.chain = chain
+        self.feedback = feedback
+        self.limiter = limiter
+        self.ready = threading.Event()
+        self.ready.set()
+
+    def warm_up(self, background: bool = True) -> None:
+        """Load the chain's lazy parts (tokenizer dictionary, IDF table, embedding model) with one question.
+
+        In the background the page is served at once; questions asked meanwhile wait for it to finish.
+        """
+
+        def run() -> None:
+            try:
+                self.chain.ask(WARM_UP)
+            finally:
+                self.ready.set()
+
+        self.ready.clear()
+        if background:
+            threading.Thread(target=run, name="planqa-warm-up", daemon=True).start()
+        else:
+            run()
+
+    def _limited(self, question: str, session: str) -> Answer | None:
+        if self.limiter.allow(session):
+            return None
+        text = RATE_LIMITED.format(seconds=self.limiter.wait_seconds(session), limit=self.limiter.per_minute)
+        return Answer(question=question, text=text, refused=True, backend=self.chain.backend)
+
+    def respond(
+        self, question: str, district: str | None, turns: Sequence[Turn], session: str = ""
+    ) -> Iterator[tuple[list[Message], list[Turn], str]]:
+        """Answer one chat turn: the question at once, streamed text if any, then the cited answer."""
+        turns = list(turns)
+        question = (question or "").strip()
+        if not question:
+            yield chat_messages(turns), turns, sources_html(turns)
+            return
+        limit = self.chain.max_question_chars
+        shown = question if len(question) <= limit else question[:limit] + "…"  # the chain explains the limit
+        notice = self._limited(question, session)
+        if notice is not None:
+            turns.append(Turn(shown, notice, district, notice=True))
+            yield chat_messages(turns), turns, sources_html(turns)
+            return
+        yield chat_messages(turns, pending=shown), turns, sources_html(turns)
+        text = ""
+        answer: Answer | None = None
+        self.ready.wait()
+        for piece in self.chain.stream(question, history(turns), district):
+            if isinstance(piece, Answer):
+                answer = piece
+            else:
+                text += piece
+                yield chat_messages(turns, pending=shown, partial=text), turns, sources_html(turns)
+        assert answer is not None
+        turns.append(Turn(shown, answer, district))
+        yield chat_messages(turns), turns, sources_html(turns)
+
+    def ask(
+        self,
+        question: str,
+        district: str | None = None,
+        earlier: Sequence[HistoryTurn] = (),
+        session: str = "",
+    ) -> dict[str, Any]:
+        """The /ask API: exactly the `planqa ask --json` object."""
+        answer = self._limited(question, session)
+        if answer is None:
+            self.ready.wait()
+            answer = self.chain.ask(question, list(earlier), district)
+        return answer_json(answer)
+
+    def vote(self, turns: Sequence[Turn], message_index: int, liked: bool) -> int | None:
+        """Store a vote on the answer at a Chatbot message index; the feedback row id, or None."""
+        turn_index = message_index // 2
+        if not 0 <= turn_index < len(turns) or turns[turn_index].notice:
+            return None
+        turn = turns[turn_index]
+        return self.feedback.record(turn.answer, liked, district=turn.district)
+
+    def comment(self, row_id: int | None, text: str) -> bool:
+        """Attach an optional comment to the last vote."""
+        return row_id is not None and bool(text.strip()) and self.feedback.add_comment(row_id, text[:2000])
+
+    def brief(
+        self, topic: str, doc_ids: Sequence[str] | None = None, session: str = ""
+    ) -> tuple[Brief | None, str]:
+        """A briefing and its Markdown draft, or None and a friendly message."""
+        topic = " ".join((topic or "").split())
+        if not topic:
+            return None, TOPIC_EMPTY
+        if len(topic) > self.chain.max_question_chars:
+            return None, TOPIC_TOO_LONG.format(limit=self.chain.max_question_chars)
+        if not self.limiter.allow(session):
+            seconds = self.limiter.wait_seconds(session)
+            return None, RATE_LIMITED.format(seconds=seconds, limit=self.limiter.per_minute)
+        self.ready.wait()
+        made = make_brief(self.chain.retriever, topic, [d for d in doc_ids or [] if d])
+        return made, brief_markdown(made)
+
+    def brief_api(
+        self, topic: str, doc_ids: Sequence[str] | None = None, session: str = ""
+    ) -> dict[str, Any]:
+        """The /brief API: the draft Markdown and the cited points per district."""
+        made, text = self.brief(topic, doc_ids, session)
+        if made is None:
+            return {"topic": topic, "error": text, "markdown": "", "districts": []}
+        return brief_json(made, text)
+
+
+def export_brief(markdown: str, topic: str, folder: Path | None = None) -> tuple[Path, Path]:
+    """Write the (possibly edited) draft as .md and .docx files for download."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="planqa-brief-"))
+    name = f"简报_{_UNSAFE_NAME.sub('_', topic).strip('_')[:30] or '草稿'}_{date.today().isoformat()}"
+    md = folder / f"{name}.md"
+    md.write_text(markdown, encoding="utf-8")
+    return md, write_docx(markdown, folder / f"{name}.docx")

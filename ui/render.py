@@ -1,0 +1,145 @@
+"""HTML for the chat: questions, answers with citation chips, and the sources panel.
+
+Every piece of user or document text goes through html.escape; the only tags are the ones written here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from qa.types import Answer, Chunk, Citation
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_BOOK_ICON = (
+    '<svg class="src-empty-icon" viewBox="0 0 24 24" width="32" height="32" fill="none" '
+    'stroke="currentColor" stroke-width="1.5" aria-hidden="true">'
+    '<path d="M4 4.5A1.5 1.5 0 0 1 5.5 3H20v16H5.5A1.5 1.5 0 0 0 4 20.5z"/>'
+    '<path d="M4 20.5A1.5 1.5 0 0 0 5.5 22H20"/><path d="M8 7.5h8M8 11h5"/></svg>'
+)
+BACKEND_LABELS = {"extractive": "原文摘录", "openai": "生成式回答", "llamacpp": "生成式回答"}
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One exchange of a chat session; a notice (rate limit) is shown but never sent to the chain."""
+
+    question: str
+    answer: Answer
+    district: str | None = None
+    notice: bool = False
+
+
+def line_of(chunk: Chunk, offset: int) -> int:
+    """The document line number of a character offset inside a chunk."""
+    return chunk.line_start + chunk.text.count("\n", 0, max(offset, 0))
+
+
+def quote_line(citation: Citation) -> int:
+    """The document line on which a citation's quote starts."""
+    return line_of(citation.chunk, citation.chunk.text.find(citation.quote))
+
+
+def source_id(turn: int, n: int) -> str:
+    """The element id of one cited passage in the sources panel."""
+    return f"src-{turn}-{n}"
+
+
+def _lines(text: str) -> str:
+    """Escape text and keep its line breaks (on one HTML line, so no Markdown is applied to it)."""
+    return "<br>".join(escape(line) for line in text.split("\n"))
+
+
+def question_html(text: str) -> str:
+    """A user's question as it appears in the chat."""
+    return f'<div class="q-text">{_lines(text)}</div>'
+
+
+def answer_html(answer: Answer, turn: int, notice: bool = False) -> str:
+    """An answer with each known [n] turned into a chip that opens its source, plus discreet timing."""
+    known = {c.n: c for c in answer.citations}
+
+    def chip(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        citation = known.get(n)
+        if citation is None:
+            return match.group(0)
+        where = escape(f"{citation.chunk.district} · {citation.chunk.section}", quote=True)
+        return (
+            f'<a class="cite-chip" href="#{source_id(turn, n)}" title="{where}" aria-label="来源 {n}">{n}</a>'
+        )
+
+    body = _MARKER.sub(chip, _lines(answer.text))
+    kind = "a-notice" if notice else ("a-refused" if answer.refused else "a-text")
+    meta = ""
+    if not notice:
+        seconds = answer.timings_ms.get("total", 0.0) / 1000
+        label = BACKEND_LABELS.get(answer.backend, answer.backend)
+        meta = f'<div class="a-meta">{escape(label)} · 用时 {seconds:.2f} 秒</div>'
+    return f'<div class="{kind}">{body}</div>{meta}'
+
+
+def pending_html(text: str = "") -> str:
+    """An answer still being written (streamed text) or awaited."""
+    if not text:
+        return '<div class="a-pending">正在查阅规划原文…</div>'
+    return f'<div class="a-text">{_lines(text)}<span class="caret"></span></div>'
+
+
+def highlighted(chunk: Chunk, quote: str) -> str:
+    """The chunk text, escaped, with the quoted span marked."""
+    start = chunk.text.find(quote) if quote else -1
+    if start < 0:
+        return _lines(chunk.text)
+    end = start + len(quote)
+    return (
+        _lines(chunk.text[:start])
+        + f"<mark>{_lines(chunk.text[start:end])}</mark>"
+        + _lines(chunk.text[end:])
+    )
+
+
+def citation_card(citation: Citation, turn: int, is_open: bool) -> str:
+    """One cited passage: plan title, section path and line, the quote highlighted in its chunk."""
+    chunk = citation.chunk
+    attrs = ' open=""' if is_open else ""
+    return (
+        f'<details class="src-card" id="{source_id(turn, citation.n)}"{attrs}>'
+        f'<summary><span class="src-n">{citation.n}</span>'
+        f'<span class="src-where"><span class="src-district">{escape(chunk.district)}</span>'
+        f'<span class="src-section">{escape(chunk.section or chunk.title)}</span></span></summary>'
+        f'<div class="src-meta">《{escape(chunk.title)}》 · 第 {quote_line(citation)} 行</div>'
+        f'<div class="src-text">{highlighted(chunk, citation.quote)}</div>'
+        "</details>"
+    )
+
+
+def sources_html(turns: Sequence[Turn]) -> str:
+    """The sources panel: passages cited in the conversation, latest question first and open."""
+    groups: list[str] = []
+    for index in range(len(turns) - 1, -1, -1):
+        turn = turns[index]
+        if not turn.answer.citations:
+            continue
+        latest = not groups
+        cards = "".join(citation_card(c, index, latest) for c in turn.answer.citations)
+        head = f'<div class="src-question">问：{escape(_clip(turn.question, 40))}</div>'
+        groups.append(f'<section class="src-group">{head}{cards}</section>')
+    if not groups:
+        return (
+            f'<div class="src-empty">{_BOOK_ICON}'
+            '<p>回答中的 <span class="cite-chip demo">1</span> 等编号对应规划原文出处，'
+            "点击编号即可在此查看原文段落、章节与行号。</p></div>"
+        )
+    return "".join(groups)
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown that can hold no HTML: '&' and '<' escaped, so '>' quotes and the rest still render."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

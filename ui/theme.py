@@ -1,0 +1,139 @@
+"""The page's look: a Gradio theme with local fonts only, the stylesheet, and the chip-click script."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+# Local fonts only: web fonts from abroad are slow or blocked for many visitors, and need no network here.
+FONTS = [
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Microsoft YaHei",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "system-ui",
+    "sans-serif",
+]
+MONO = ["SFMono-Regular", "Consolas", "Noto Sans Mono CJK SC", "monospace"]
+
+
+def theme() -> gr.themes.Base:
+    """A calm blue theme in the manner of district government sites."""
+    return gr.themes.Default(
+        primary_hue=gr.themes.colors.blue,
+        neutral_hue=gr.themes.colors.slate,
+        font=FONTS,
+        font_mono=MONO,
+        radius_size=gr.themes.sizes.radius_md,
+    ).set(
+        body_background_fill="#f3f6fa",
+        block_border_width="1px",
+        block_shadow="0 1px 2px rgba(15, 40, 80, .06)",
+        button_primary_background_fill="#0b4ea2",
+        button_primary_background_fill_hover="#093f84",
+        button_primary_text_color="#ffffff",
+    )
+
+
+# One delegated listener: a chip in any answer opens its passage in the sources panel and shows the quote.
+HEAD = """
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<script>
+document.addEventListener('click', function (event) {
+  var chip = event.target.closest ? event.target.closest('a.cite-chip') : null;
+  if (!chip) return;
+  event.preventDefault();
+  event.stopPropagation();
+  var card = document.getElementById((chip.getAttribute('href') || '').slice(1));
+  if (!card) return;
+  card.open = true;
+  (card.querySelector('mark') || card).scrollIntoView({behavior: 'smooth', block: 'center'});
+  card.classList.remove('flash');
+  void card.offsetWidth;
+  card.classList.add('flash');
+}, true);
+</script>
+"""
+
+CSS = """
+.gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
+footer { opacity: .7; }
+#site-header { background: linear-gradient(120deg, #0b4ea2, #1565c0 60%, #1e88e5); color: #fff;
+  border-radius: 12px; padding: 18px 22px; margin-bottom: 4px; position: relative; overflow: hidden; }
+#site-header::after { content: ""; position: absolute; left: 0; right: 0; bottom: 0; height: 4px;
+  background: #c8102e; }
+#site-header .brand { display: flex; align-items: center; gap: 12px; }
+#site-header .logo { width: 44px; height: 44px; border-radius: 10px; background: rgba(255,255,255,.15);
+  display: flex; align-items: center; justify-content: center; font-size: 22px; font-weight: 700; }
+#site-header h1 { margin: 0; font-size: 1.45rem; letter-spacing: .08em; color: #fff; }
+#site-header p { margin: 4px 0 0; font-size: .9rem; opacity: .9; color: #fff; }
+#site-header .badges { margin-top: 10px; display: flex; flex-wrap: wrap; gap: 6px; }
+#site-header .badges span { font-size: .75rem; background: rgba(255,255,255,.16); padding: 2px 10px;
+  border-radius: 999px; color: #fff; }
+.panel-title { font-size: 1rem; font-weight: 600; margin: 4px 2px 6px; color: var(--body-text-color); }
+.panel-title small { font-weight: 400; color: var(--body-text-color-subdued); margin-left: 6px; }
+#chat .q-text, #chat .a-text, #chat .a-refused, #chat .a-notice { line-height: 1.8; }
+#chat .a-refused { color: var(--body-text-color-subdued); }
+#chat .a-notice { color: #a15c00; }
+#chat .a-pending { color: var(--body-text-color-subdued); }
+#chat .a-meta { margin-top: 6px; font-size: .72rem; color: var(--body-text-color-subdued); opacity: .8; }
+.cite-chip { display: inline-block; min-width: 1.5em; height: 1.5em; line-height: 1.5em; padding: 0 .35em;
+  margin: 0 .15em; border-radius: 999px; background: var(--color-accent-soft); color: #0b4ea2 !important;
+  border: 1px solid rgba(11, 78, 162, .25); font-size: .72em; font-weight: 700; text-align: center;
+  text-decoration: none !important; vertical-align: .2em; cursor: pointer; }
+.cite-chip:hover, .cite-chip:focus { background: #0b4ea2; color: #fff !important; }
+.cite-chip.demo { cursor: default; }
+#sources { max-height: 640px; overflow-y: auto !important; padding-right: 2px; }
+.src-group + .src-group { margin-top: 10px; }
+.src-question { font-size: .78rem; color: var(--body-text-color-subdued); margin: 2px 2px 4px; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 10px; margin: 6px 0;
+  background: var(--background-fill-primary); scroll-margin: 80px; transition: box-shadow .4s; }
+.src-card summary { cursor: pointer; padding: 10px 12px; display: flex; gap: 10px; align-items: flex-start;
+  list-style: none; }
+.src-card summary::-webkit-details-marker { display: none; }
+.src-card[open] summary { border-bottom: 1px dashed var(--border-color-primary); }
+.src-n { flex: none; min-width: 1.6em; height: 1.6em; line-height: 1.6em; border-radius: 999px;
+  background: #0b4ea2; color: #fff; text-align: center; font-size: .75rem; font-weight: 700; }
+.src-where { display: flex; flex-direction: column; gap: 2px; min-width: 0; }
+.src-district { font-weight: 600; font-size: .9rem; color: var(--body-text-color); }
+.src-section { font-size: .8rem; color: var(--body-text-color-subdued); word-break: break-all; }
+.src-meta { padding: 8px 12px 0; font-size: .74rem; color: var(--body-text-color-subdued); }
+.src-text { padding: 6px 12px 12px; font-size: .88rem; line-height: 1.85; color: var(--body-text-color); }
+.src-text mark { background: #fff1a8; color: inherit; padding: 1px 2px; border-radius: 3px; }
+.src-card.flash { box-shadow: 0 0 0 3px rgba(21, 101, 192, .45); }
+.src-empty { text-align: center; color: var(--body-text-color-subdued); padding: 36px 16px;
+  border: 1px dashed var(--border-color-primary); border-radius: 10px; font-size: .88rem; line-height: 1.8; }
+.src-empty-icon { margin-bottom: 6px; opacity: .7; }
+#ask-row { align-items: stretch; }
+#send { min-height: 44px; }
+#brief-preview { padding: 8px 16px; line-height: 1.8; }
+#brief-intro { font-size: .9rem; color: var(--body-text-color-subdued); }
+#site-footer { text-align: center; font-size: .78rem; color: var(--body-text-color-subdued); margin-top: 8px;
+  line-height: 1.8; }
+@media (max-width: 640px) {
+  .gradio-container { padding: 6px !important; }
+  #site-header { padding: 14px 14px; border-radius: 10px; }
+  #site-header h1 { font-size: 1.2rem; }
+  #site-header .badges { display: none; }
+  #sources { max-height: none; overflow-y: visible !important; }
+}
+"""
+
+HEADER = """
+<div class="brand"><div class="logo">规</div><div>
+<h1>规划问答</h1>
+<p>广州市从化区 · 荔湾区“十四五”规划纲要智能问答</p></div></div>
+<div class="badges"><span>答案摘自规划原文</span><span>每句标注出处</span><span>简繁体均可提问</span></div>
+"""
+
+FOOTER = """
+<div id="site-footer">回答内容逐字摘录自《广州市从化区国民经济和社会发展第十四个五年规划和2035年远景目标纲要》
+与《广州市荔湾区国民经济和社会发展第十四个五年规划和2035年远景目标纲要》，仅供参考，以正式发布文件为准。</div>
+"""
+
+CHAT_PLACEHOLDER = (
+    "<div style='text-align:center;padding:12px'>"
+    "<strong>您好！我可以回答关于从化区、荔湾区“十四五”规划的问题。</strong>"
+    "<br><span style='opacity:.75;font-size:.9em'>可以试试下面的问题，或在下方输入框直接提问。</span></div>"
+)
