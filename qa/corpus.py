@@ -91,11 +91,12 @@ class Corpus:
     @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of each search token over the chunks (unseen tokens: the maximum)."""
-        counts: Counter[str] = Counter()
-        for chunk in self.chunks.values():
-            counts.update(set(tokenize(chunk.embed_text)))
+        counts: Counter[str] = Counter(self.keyword.document_frequencies())
+        if not counts:  # no saved matrix to read: count the tokens ourselves
+            for chunk in self.chunks.values():
+                counts.update(set(tokenize(chunk.embed_text)))
         n = max(len(self.chunks), 1)
-        return {token: math.log(1 + n / df) for token, df in counts.items()}
+        return {token: math.log(1 + n / df) for token, df in counts.items() if df > 0}
 
     def unknown_districts(self, question: str) -> list[str]:
         """Guangzhou districts a question names (as XX区 or in pinyin) that no indexed plan covers."""

@@ -88,6 +88,15 @@ class KeywordIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def document_frequencies(self) -> dict[str, int]:
+        """In how many chunks each indexed token occurs (read off the BM25 matrix, no re-tokenising)."""
+        if self._bm25 is None:
+            return {}
+        indptr = np.asarray(self._bm25.scores["indptr"])  # type: ignore[attr-defined]
+        vocab: dict[str, int] = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        last = len(indptr) - 1
+        return {token: int(indptr[i + 1] - indptr[i]) for token, i in vocab.items() if token and i < last}
+
     def search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[KeywordHit]:
         """Best `k` chunks for a query, optionally only from some documents."""
         tokens = tokenize(query)

@@ -157,14 +157,27 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
     return [(u.strip(), pw) for u, pw in pairs if u.strip()] or None
 
 
-def create(chain: QAChain, settings: Settings) -> gr.Blocks:
-    """The app over a loaded chain, with feedback and rate limits from settings, warming up."""
+def create(chain: QAChain, settings: Settings, *, warm_up: bool = True) -> gr.Blocks:
+    """The app over a loaded chain, with feedback and rate limits from settings.
+
+    With warm_up the chain's lazy parts load in the background as the page is built; `planqa chat` passes
+    False and calls `warm_up(demo)` once the server listens, so the warm-up does not slow the start.
+    """
     limiter = RateLimiter(settings.rate_limit_per_minute)
     service = ChatService(chain, FeedbackStore(settings.feedback_db), limiter)
-    service.warm_up()  # in the background: the page is up at once, the first answer is fast
-    demo = build_app(service, settings.concurrency_limit)
+    if warm_up:
+        service.warm_up()
+    _SERVICES[id(demo := build_app(service, settings.concurrency_limit))] = service
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=64)
     return demo
+
+
+_SERVICES: dict[int, ChatService] = {}
+
+
+def warm_up(demo: gr.Blocks) -> None:
+    """Load the lazy parts of a created app's chain in the background (the first answer is then fast)."""
+    _SERVICES[id(demo)].warm_up()
 
 
 def launch(

@@ -137,15 +137,16 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
     started = time.perf_counter()
     from qa.store import StoreError
-    from ui.app import create, launch
+    from ui.app import create, launch, warm_up
 
     try:
         chain = open_chain(settings, settings.index_path(args.index))
     except (StoreError, ValueError, RuntimeError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
-    demo = create(chain, settings)
+    demo = create(chain, settings, warm_up=False)
     url = launch(demo, settings, host=args.host, port=args.port, prevent_thread_lock=True, quiet=True)
+    warm_up(demo)  # after the server listens: warming up earlier competes with start-up for the GIL
     print(
         f"规划问答已启动 ready in {time.perf_counter() - started:.1f} s: {url}  (Ctrl+C 退出 to stop)",
         file=sys.stderr,
