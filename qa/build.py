@@ -37,9 +37,9 @@ def open_store(settings: Settings, index_dir: Path) -> ChunkStore:
     return ChunkStore(client, settings.collection, embedding_model=settings.embedding_model)
 
 
-def open_retriever(settings: Settings, index_dir: Path) -> HybridRetriever:
+def open_retriever(settings: Settings, index_dir: Path, store: ChunkStore | None = None) -> HybridRetriever:
     """The hybrid retriever over an existing index."""
-    store = open_store(settings, index_dir)
+    store = store or open_store(settings, index_dir)
     reranker = None
     if settings.reranker_model:
         from sentence_transformers import CrossEncoder
@@ -53,7 +53,7 @@ def open_retriever(settings: Settings, index_dir: Path) -> HybridRetriever:
     )
 
 
-def build_chain(settings: Settings, index_dir: Path) -> QAChain:
+def build_chain(settings: Settings, index_dir: Path, store: ChunkStore | None = None) -> QAChain:
     """The answering chain with the configured backend over an existing index."""
     llm = None
     if settings.backend != "extractive":
@@ -69,7 +69,7 @@ def build_chain(settings: Settings, index_dir: Path) -> QAChain:
             temperature=settings.temperature,
         )
     return QAChain(
-        open_retriever(settings, index_dir),
+        open_retriever(settings, index_dir, store),
         llm,
         backend=settings.backend,
         max_question_chars=settings.max_question_chars,

@@ -129,7 +129,7 @@ def open_chain(settings: Settings, index_dir: Path) -> QAChain:
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
         ).ingest(discover([], settings.plans_dir))
-    return build_chain(settings, index_dir)
+    return build_chain(settings, index_dir, store)
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
