@@ -47,9 +47,16 @@ def route(corpus: Corpus, question: str, district: str | None = None) -> Route:
     return Route(named, compare, glossary)
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
 def expand_query(corpus: Corpus, question: str) -> str:
-    """Add Chinese search terms to an English question (CC-CEDICT, limited to words in the plans)."""
-    if detect_script(question) != "en":
+    """Add Chinese search terms to an English question (CC-CEDICT, limited to words in the plans).
+
+    Idempotent: a question that already holds Chinese (an expanded one included) is left as it is, so the
+    chain and the retriever can both call it without doubling the terms.
+    """
+    if detect_script(question) != "en" or _HAN.search(question):
         return question
     from qa.translate import english_terms
 
