@@ -33,13 +33,13 @@ def decode(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None or best.encoding is None:
-        raise LoadError("undecodable text: not UTF-8 and no encoding could be detected")
-    encoding = "gb18030" if best.encoding.lower() in {"gbk", "gb2312", "gb18030", "hz"} else best.encoding
+    detected = best.encoding.lower() if best is not None and best.encoding else "gb18030"
+    # detection gives up on some GB18030 plan text, so that (a Chinese plan's usual legacy encoding) is tried
+    encoding = "gb18030" if detected in {"gbk", "gb2312", "gb18030", "hz"} else detected
     try:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise LoadError(f"undecodable text ({encoding}): {exc}") from exc
+        raise LoadError(f"undecodable text (not UTF-8, nor {encoding}): {exc}") from exc
 
 
 def _check_text(text: str) -> None:

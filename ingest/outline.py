@@ -26,7 +26,8 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str], bool], ...] = (
 )
 _NOTE = re.compile(r"^(?:注|註|说明|說明|备注|備註)\s*[:：]")
 _NOTE_ITEM = re.compile(r"^\d{1,2}[\.．、]")
-_TOC_PAGE = re.compile(r"[\s.．·…—-]*\d*$")  # dot leaders and a page number after a TOC entry
+# dot leaders and a page number after a TOC entry, matched on the reversed line: linear, whatever its length
+_TOC_PAGE_REVERSED = re.compile(r"\d*[\s.．·…—-]*")
 _GLOSSARY_ENTRY = re.compile(r"^(?P<term>[^:：。，,]{1,30})[:：](?P<definition>.+)$")
 _SPACED_HAN = re.compile(r"(?:[\u4e00-\u9fff]\s+)+[\u4e00-\u9fff]")
 
@@ -91,7 +92,9 @@ _GLOSSARY_LEVEL = 1  # the glossary heading sits under its annex
 
 
 def _toc_key(text: str) -> str:
-    return _TOC_PAGE.sub("", _compact(text))
+    key = _compact(text)
+    match = _TOC_PAGE_REVERSED.match(key[::-1])
+    return key[: len(key) - match.end()] if match else key
 
 
 def _walk(lines: tuple[SourceLine, ...]) -> Iterator[tuple[int | None, SourceLine]]:
@@ -102,8 +105,8 @@ def _walk(lines: tuple[SourceLine, ...]) -> Iterator[tuple[int | None, SourceLin
         text = line.text.strip()
         if not text:
             continue
-        if is_toc_marker(text):
-            in_toc, toc_first = True, ""
+        if is_toc_marker(text):  # a table of contents is never inside a note or a box
+            in_toc, toc_first, in_note, in_box = True, "", False, False
             yield -2, line
             continue
         level = heading_level(text, in_note=in_note, in_box=in_box)
@@ -152,6 +155,7 @@ def _blocks(lines: tuple[SourceLine, ...]) -> Iterator[Block]:
         text = _compact(line.text)
         if level == -2:  # a table of contents: nothing of it is indexed, and no block spans it
             yield from flush_body()
+            yield from flush_entry()
             continue
         if level == -1:
             yield from flush_body()

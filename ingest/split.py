@@ -30,19 +30,27 @@ def sentences(block: Block, max_chars: int) -> list[Span]:
     for line in block.lines:
         for s, e in sentence_spans(line.text):
             spans.extend(
-                _cut(line.start + s, line.start + e, line.text[s:e], line.number, line.page, max_chars)
+                Span(line.start + a, line.start + b, line.number, line.page)
+                for a, b in _cut(line.text, s, e, max_chars)
             )
     return spans
 
 
-def _cut(start: int, end: int, text: str, line: int, page: int | None, max_chars: int) -> Iterator[Span]:
+def _cut(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int, int]]:
+    """Pieces of the sentence text[start:end], each at most max_chars and trimmed of whitespace."""
     while end - start > max_chars:
-        window = text[:max_chars]
-        breaks = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() >= max_chars // 2]
-        cut = breaks[-1] if breaks else max_chars
-        yield Span(start, start + cut, line, page)
-        start, text = start + cut, text[cut:]
-    yield Span(start, end, line, page)
+        limit = start + max_chars
+        breaks = [
+            m.end() for m in _SOFT_BREAK.finditer(text, start, limit) if m.end() - start >= max_chars // 2
+        ]
+        cut = piece_end = breaks[-1] if breaks else limit
+        while text[piece_end - 1].isspace():  # stops at `start`: a sentence starts with non-space
+            piece_end -= 1
+        yield start, piece_end
+        start = cut
+        while text[start].isspace():  # stops before `end`: a sentence ends with non-space
+            start += 1
+    yield start, end
 
 
 def chunk_id(doc_id: str, path: tuple[str, ...], start: int, text: str) -> str:
@@ -58,9 +66,9 @@ def split_document(
     chunks: list[Chunk] = []
     for block in blocks:
         if block.kind == "glossary":
-            spans = [
-                Span(block.lines[0].start, block.lines[-1].end, block.lines[0].number, block.lines[0].page)
-            ]
+            first = block.lines[0]
+            indent = len(first.text) - len(first.text.lstrip())
+            spans = [Span(first.start + indent, block.lines[-1].end, first.number, first.page)]
             groups = [(spans, block.lines[-1].number)]
         else:
             groups = [(group, group[-1].line) for group in _pack(sentences(block, size), size, overlap)]

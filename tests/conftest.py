@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from ingest.load import load_document, read_manifest
 from qa.settings import BUNDLED_PLANS
 from qa.types import DocumentInfo, LoadedDocument
 from tests.fakes import BigramEmbeddings
+
+# CI replays the same examples every run; HYPOTHESIS_PROFILE=explore hunts with fresh ones, 10x as many.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", max_examples=1000, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
