@@ -1,4 +1,4 @@
-"""Sanity checks for the evaluation question-answer set (eval/qa.jsonl).
+"""Sanity checks for the evaluation question-answer sets (eval/qa.jsonl and eval/qa_holdout.jsonl).
 
 The QA set is hand-written gold data for the PlanQA chatbot over the two
 Five-Year Plans in data/plans/.  These tests make sure every item is
@@ -12,9 +12,12 @@ from functools import cache
 from pathlib import Path
 
 import opencc
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 QA_PATH = ROOT / "eval" / "qa.jsonl"
+# Held out from tuning: the same validity checks, but not the coverage minimums of the tuning set.
+HOLDOUT_PATH = ROOT / "eval" / "qa_holdout.jsonl"
 PLANS_DIR = ROOT / "data" / "plans"
 MANIFEST_PATH = PLANS_DIR / "manifest.json"
 
@@ -34,11 +37,14 @@ TYPES = {"number", "list", "definition", "where", "summary", "compare", "unanswe
 LANGS = {"zh-Hans", "zh-Hant", "en"}
 ID_PREFIX = {"conghua": "ch", "liwan": "lw", "both": "both", "none": "none"}
 ID_RE = re.compile(r"^(ch|lw|both|none)-\d{3}$")
+HOLDOUT_ID_RE = re.compile(r"^ho-\d{3}$")
 CHAPTER_RE = re.compile(r"^第[一二三四五六七八九十]+章")
 
 MIN_ITEMS = 150
 MIN_UNANSWERABLE_SHARE = 0.10
 MIN_LIWAN_DEFINITIONS = 10
+
+BOTH_SETS = pytest.mark.parametrize("path", [QA_PATH, HOLDOUT_PATH], ids=["qa", "holdout"])
 
 
 @cache
@@ -75,10 +81,10 @@ def files_for(doc):
 
 
 @cache
-def load_items():
-    assert QA_PATH.is_file(), f"{QA_PATH} not found"
+def load_items(path=QA_PATH):
+    assert path.is_file(), f"{path} not found"
     items = []
-    with QA_PATH.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -108,39 +114,46 @@ def test_manifest_lists_both_plans():
     assert {"conghua", "liwan"} <= set(texts)
 
 
-def test_every_line_parses_and_is_nonempty():
-    raw_lines = QA_PATH.read_text(encoding="utf-8").splitlines()
-    assert raw_lines, "qa.jsonl is empty"
+@BOTH_SETS
+def test_every_line_parses_and_is_nonempty(path):
+    raw_lines = path.read_text(encoding="utf-8").splitlines()
+    assert raw_lines, f"{path.name} is empty"
     for lineno, line in enumerate(raw_lines, 1):
-        assert line.strip(), f"blank line {lineno} in qa.jsonl"
+        assert line.strip(), f"blank line {lineno} in {path.name}"
         json.loads(line)
 
 
-def test_fields_and_types():
-    for item in load_items():
+@BOTH_SETS
+def test_fields_and_types(path):
+    for item in load_items(path):
         iid = item.get("id", "?")
         assert set(item) == set(FIELDS), f"{iid}: fields {sorted(item)} != {sorted(FIELDS)}"
         for key, typ in FIELDS.items():
             assert isinstance(item[key], typ), f"{iid}: {key} should be {typ.__name__}"
-        assert ID_RE.match(item["id"]), f"bad id {iid}"
         assert item["doc"] in DOCS, f"{iid}: bad doc {item['doc']}"
         assert item["type"] in TYPES, f"{iid}: bad type {item['type']}"
         assert item["lang"] in LANGS, f"{iid}: bad lang {item['lang']}"
-        assert item["id"].split("-")[0] == ID_PREFIX[item["doc"]], f"{iid}: id prefix does not match doc"
+        if path == HOLDOUT_PATH:
+            assert HOLDOUT_ID_RE.match(item["id"]), f"bad holdout id {iid}"
+        else:
+            assert ID_RE.match(item["id"]), f"bad id {iid}"
+            assert item["id"].split("-")[0] == ID_PREFIX[item["doc"]], f"{iid}: id prefix does not match doc"
         assert item["question"].strip(), f"{iid}: empty question"
         assert item["answer"].strip(), f"{iid}: empty answer"
         assert all(isinstance(m, str) and m.strip() for m in item["must_include"]), f"{iid}: bad must_include"
         assert all(isinstance(e, str) and e.strip() for e in item["evidence"]), f"{iid}: bad evidence"
 
 
-def test_ids_unique():
-    ids = [item["id"] for item in load_items()]
+@BOTH_SETS
+def test_ids_unique(path):
+    ids = [item["id"] for item in load_items(path)]
     dupes = [i for i, n in Counter(ids).items() if n > 1]
     assert not dupes, f"duplicate ids: {dupes}"
 
 
-def test_unanswerable_items_are_consistent():
-    for item in load_items():
+@BOTH_SETS
+def test_unanswerable_items_are_consistent(path):
+    for item in load_items(path):
         iid = item["id"]
         is_none = item["doc"] == "none"
         is_unans = item["type"] == "unanswerable"
@@ -151,8 +164,9 @@ def test_unanswerable_items_are_consistent():
             assert item["section"] == "", f"{iid}: unanswerable must have empty section"
 
 
-def test_answerable_items_have_grounding():
-    for item in load_items():
+@BOTH_SETS
+def test_answerable_items_have_grounding(path):
+    for item in load_items(path):
         if item["doc"] == "none":
             continue
         iid = item["id"]
@@ -165,9 +179,10 @@ def test_answerable_items_have_grounding():
             assert len(m) <= 14, f"{iid}: must_include too long: {m!r}"
 
 
-def test_compare_items_use_both_plans():
+@BOTH_SETS
+def test_compare_items_use_both_plans(path):
     texts = plan_texts()
-    compares = [i for i in load_items() if i["type"] == "compare"]
+    compares = [i for i in load_items(path) if i["type"] == "compare"]
     for item in compares:
         iid = item["id"]
         assert item["doc"] == "both", f"{iid}: compare items must have doc 'both'"
@@ -183,8 +198,9 @@ def test_compare_items_use_both_plans():
 # ---------------------------------------------------------------- grounding
 
 
-def test_evidence_is_verbatim_in_plan():
-    for item in load_items():
+@BOTH_SETS
+def test_evidence_is_verbatim_in_plan(path):
+    for item in load_items(path):
         if item["doc"] == "none":
             continue
         candidates = files_for(item["doc"])
@@ -194,8 +210,9 @@ def test_evidence_is_verbatim_in_plan():
             )
 
 
-def test_must_include_is_simplified_and_in_evidence():
-    for item in load_items():
+@BOTH_SETS
+def test_must_include_is_simplified_and_in_evidence(path):
+    for item in load_items(path):
         if item["doc"] == "none":
             continue
         joined = t2s("\n".join(item["evidence"]))
@@ -204,10 +221,11 @@ def test_must_include_is_simplified_and_in_evidence():
             assert m in joined, f"{item['id']}: must_include {m!r} not in t2s(evidence)"
 
 
-def test_section_belongs_to_plan():
+@BOTH_SETS
+def test_section_belongs_to_plan(path):
     """Single-plan items: the section's chapter part is a real chapter heading of that plan
     (or the liwan glossary appendix)."""
-    for item in load_items():
+    for item in load_items(path):
         if item["doc"] not in ("conghua", "liwan"):
             continue
         section = squash(item["section"])
@@ -225,8 +243,9 @@ def test_minimum_size():
     assert len(load_items()) >= MIN_ITEMS
 
 
-def test_unanswerable_share():
-    items = load_items()
+@BOTH_SETS
+def test_unanswerable_share(path):
+    items = load_items(path)
     n_unans = sum(1 for i in items if i["type"] == "unanswerable")
     assert n_unans / len(items) >= MIN_UNANSWERABLE_SHARE, f"only {n_unans}/{len(items)} unanswerable"
 
@@ -250,12 +269,20 @@ def test_liwan_glossary_definitions():
     assert n >= MIN_LIWAN_DEFINITIONS, f"only {n} liwan definition items"
 
 
-def test_all_languages_present():
-    langs = {i["lang"] for i in load_items()}
+@BOTH_SETS
+def test_all_languages_present(path):
+    langs = {i["lang"] for i in load_items(path)}
     assert langs == LANGS, f"languages present: {sorted(langs)}"
 
 
-def test_all_docs_and_types_present():
-    items = load_items()
+@BOTH_SETS
+def test_all_docs_and_types_present(path):
+    items = load_items(path)
     assert {i["doc"] for i in items} == DOCS
     assert {i["type"] for i in items} == TYPES
+
+
+def test_holdout_shares_no_question_with_the_tuning_set():
+    tuning = {squash(i["question"]) for i in load_items()}
+    shared = [i["id"] for i in load_items(HOLDOUT_PATH) if squash(i["question"]) in tuning]
+    assert not shared, f"holdout questions also in qa.jsonl: {shared}"
