@@ -1,0 +1,82 @@
+"""Reading what a question asks for, and whether a quoted sentence gives it."""
+
+from __future__ import annotations
+
+from qa.ask import Evidence, answered, figures, gives_figure, parse_ask
+
+RESULTS = "第一章 > 第一节 “十三五”时期发展成就"
+TARGETS = "第二章 > 第三节 主要目标"
+
+
+def test_figure_questions_in_both_scripts_and_english() -> None:
+    simplified = parse_ask("荔湾区到2025年每千名老人养老床位数要达到多少张？")
+    assert simplified.figure and simplified.unit == "张" and simplified.years == ("2025",)
+    assert simplified.target and not simplified.achieved
+    traditional = parse_ask("從化「十三五」期間已經建成多少公里碧道？")
+    assert traditional.figure and traditional.unit == "公里" and traditional.achieved
+    english = parse_ask("How many lifts were retrofitted in Liwan?")
+    assert english.figure and english.unit is None and english.achieved
+    assert not parse_ask("从化的发展定位是什么？").figure
+
+
+def test_when_and_who_questions() -> None:
+    assert parse_ask("地铁11号线是哪一年开通的？").when
+    assert parse_ask("When will the railway open?").when
+    assert parse_ask("從化區現任區長是誰？").who
+    assert parse_ask("Who is the Party secretary?").who
+    assert not parse_ask("哪些人才计划？").who
+
+
+def test_figures_leave_out_years_ranges_and_ordinals() -> None:
+    assert figures("“十四五”时期(2021—2025年),新增养老床位1341张,每千人3.86个;1. 第一条") == ["1341", "3.86"]
+    assert figures("提升干部队伍七种能力") == ["七种"]
+    assert figures("到2025年基本建成") == []
+
+
+def test_the_unit_asked_must_be_the_unit_given() -> None:
+    beds = parse_ask("养老床位数要达到多少张？")
+    assert gives_figure(beds, Evidence("每千名老人养老床位数达到36.2张", TARGETS, 1.0))
+    assert not gives_figure(beds, Evidence("新增养老机构6家", TARGETS, 1.0))
+    # The plans write hours as 时: a 几点 question is answered by 22时.
+    assert gives_figure(
+        parse_ask("支持几点以后的夜间服务？"), Evidence("支持22时以后的夜间到家服务", TARGETS, 1.0)
+    )
+
+
+def test_a_target_question_is_not_answered_by_a_past_result() -> None:
+    ask = parse_ask("荔湾区每千名老人养老床位数到2025年要达到多少张？")
+    result = Evidence("每千名老人养老床位数达到36.2张", RESULTS, 0.8)
+    assert not answered(ask, [result], 0.4)
+    target = Evidence("到2025年,每千名老人养老床位数达到40张", TARGETS, 0.8)
+    assert answered(ask, [result, target], 0.4)
+
+
+def test_a_figure_for_another_year_does_not_answer() -> None:
+    ask = parse_ask("荔湾区2035年地区生产总值要达到多少亿元？")
+    assert not answered(ask, [Evidence("2025年地区生产总值达到1450亿元左右", TARGETS, 0.9)], 0.4)
+    # A target sentence naming no year may answer (the plan's horizon is implied).
+    assert answered(ask, [Evidence("地区生产总值达到3000亿元", "远景目标", 0.9)], 0.4)
+    unplanned = parse_ask("荔湾区居民医保2024年个人缴费标准是多少元？")
+    assert not answered(unplanned, [Evidence("个人缴费标准为每人每年350元", TARGETS, 0.9)], 0.4)
+
+
+def test_the_figure_must_be_about_the_question() -> None:
+    ask = parse_ask("“三馆合一”项目总投资是多少亿元？")
+    neighbour = Evidence("落地项目150个,其中投资总额10亿元以上的项目12个", TARGETS, 0.55)
+    assert not answered(ask, [neighbour], 0.4, focus=("三馆",))
+    assert answered(ask, [neighbour], 0.4)  # without a focus term only the coverage bar holds it back
+    assert not answered(ask, [neighbour], 0.6)
+
+
+def test_when_needs_a_year_and_who_needs_the_title() -> None:
+    when = parse_ask("地铁11号线是哪一年开通的？")
+    assert not answered(when, [Evidence("配合完成地铁11号线征拆工作", TARGETS, 0.6)], 0.4)
+    assert answered(when, [Evidence("地铁11号线于2024年开通", TARGETS, 0.6)], 0.4)
+    who = parse_ask("从化区现任区长是谁？")
+    assert not answered(who, [Evidence("全面落实“谁执法谁普法”普法责任制", TARGETS, 0.33)], 0.4)
+
+
+def test_non_figure_questions_pass_on_any_evidence() -> None:
+    ask = parse_ask("从化的发展定位是什么？")
+    assert answered(ask, [Evidence("建设幸福美丽生态之城", TARGETS, 0.3)], 0.4)
+    assert not answered(ask, [], 0.4)
