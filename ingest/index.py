@@ -1,9 +1,16 @@
-"""Bring the index in line with a set of documents: idempotent, incremental and safe to kill."""
+"""Bring the index in line with a set of documents: idempotent, incremental and safe to kill.
+
+A run that changes anything writes a whole new generation in Chroma (unchanged chunks copied with their
+vectors, only new ones embedded) and its keyword index, then publishes it in one step; a killed run
+leaves the published index as it was, and the next run deletes what it left behind.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -14,11 +21,12 @@ from ingest.load import LoadError, infer_info, load_document
 from ingest.outline import parse_outline
 from ingest.split import split_document
 from qa.keywords import KeywordIndex, fingerprint
-from qa.store import ChunkStore
+from qa.store import ChunkCollection, ChunkStore, StoreError, store_error
 from qa.types import Chunk, DocumentInfo
 
 BATCH = 16  # chunks embedded together; each batch's vectors are cached, so a kill loses at most one batch
 WRITE_BATCH = 256  # chunks written to Chroma together: each write costs ~0.35 s whatever its size
+LOCK_NAME = ".ingest.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,7 @@ def chunk_file(path: Path, info: DocumentInfo | None, size: int, overlap: int) -
 
 
 class Indexer:
-    """Writes chunks into Chroma and keeps the keyword index in step with it."""
+    """Writes generations of chunks into Chroma, each with its keyword index, and publishes them."""
 
     def __init__(
         self,
@@ -107,32 +115,55 @@ class Indexer:
             if on_loaded:
                 on_loaded(path, len(chunks))
 
+        with self._lock():
+            return self._write(wanted, seen_ids, failed, prune=prune, progress=progress, started=started)
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One ingest at a time per index directory (a second one waits; a killed one releases it)."""
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            handle = (self.index_dir / LOCK_NAME).open("a")
+        except OSError as exc:
+            raise store_error(exc, str(self.index_dir), "locking the index") from exc
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+    def _write(
+        self,
+        wanted: dict[str, list[Chunk]],
+        seen_ids: set[str],
+        failed: list[Failure],
+        *,
+        prune: bool,
+        progress: bool,
+        started: float,
+    ) -> IngestReport:
+        self.store.collect_garbage()  # generations a killed run began and never published
+        current = self.store.current()
+        existing: dict[str, set[str]] = {}
+        for doc_id, chunk_id in current.id_docs():
+            existing.setdefault(doc_id, set()).add(chunk_id)
         to_add: list[Chunk] = []
         to_remove: list[str] = []
         unchanged = 0
         for doc_id, chunks in wanted.items():
-            existing = self.store.ids(doc_id)
+            old = existing.get(doc_id, set())
             desired = {c.id for c in chunks}
-            to_add.extend(c for c in chunks if c.id not in existing)
-            to_remove.extend(sorted(existing - desired))
-            unchanged += len(existing & desired)
+            to_add.extend(c for c in chunks if c.id not in old)
+            to_remove.extend(sorted(old - desired))
+            unchanged += len(old & desired)
         if prune:
-            for doc_id in sorted(self.store.doc_ids() - seen_ids):
-                to_remove.extend(sorted(self.store.ids(doc_id)))
+            for doc_id in sorted(set(existing) - seen_ids):
+                to_remove.extend(sorted(existing[doc_id]))
 
-        with tqdm(total=len(to_add), desc="向量化", unit="块", disable=not progress or not to_add) as bar:
-            pending: list[Chunk] = []
-            vectors: list[list[float]] = []
-            for i in range(0, len(to_add), BATCH):
-                batch = to_add[i : i + BATCH]
-                vectors.extend(self.embeddings.embed_documents([c.embed_text for c in batch]))
-                pending.extend(batch)
-                if len(pending) >= WRITE_BATCH or i + BATCH >= len(to_add):
-                    self.store.add(pending, vectors)
-                    pending, vectors = [], []
-                bar.update(len(batch))
-        for i in range(0, len(to_remove), 256):
-            self.store.delete(to_remove[i : i + 256])
+        vectors = self._embed(to_add, progress)
+        legacy = current.collection is not None and not current.fingerprint  # moves to a generation once
+        if to_add or to_remove or legacy:
+            dropped = set(to_remove)
+            kept = sorted(i for ids in existing.values() for i in ids if i not in dropped)
+            self._publish(current, kept, to_add, vectors)
         self.sync_keywords()
         return IngestReport(
             documents=len(wanted),
@@ -145,13 +176,59 @@ class Indexer:
             doc_ids=tuple(wanted),
         )
 
-    def sync_keywords(self) -> KeywordIndex:
-        """Rebuild the keyword index from Chroma when the two disagree (also repairs a killed run)."""
-        chunks = self.store.all_chunks()
-        current = KeywordIndex.load(self.index_dir)
+    def _embed(self, chunks: list[Chunk], progress: bool) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        with tqdm(total=len(chunks), desc="向量化", unit="块", disable=not progress or not chunks) as bar:
+            for i in range(0, len(chunks), BATCH):
+                batch = chunks[i : i + BATCH]
+                vectors.extend(self.embeddings.embed_documents([c.embed_text for c in batch]))
+                bar.update(len(batch))
+        return vectors
+
+    def _publish(
+        self, current: ChunkCollection, kept: list[str], added: list[Chunk], vectors: list[list[float]]
+    ) -> None:
+        """Write a whole new generation (kept chunks copied with their vectors), then point readers at it."""
+        records = list(zip(added, vectors, strict=True))
+        for i in range(0, len(kept), WRITE_BATCH):
+            records.extend(current.records(kept[i : i + WRITE_BATCH]))
+        records.sort(key=lambda r: (r[0].doc_id, r[0].char_start, r[0].id))
+        chunks = [chunk for chunk, _ in records]
+        if not chunks and current.collection is None:
+            return  # nothing indexed and nothing to index: no generation
+        generation = self.store.begin()
+        for i in range(0, len(records), WRITE_BATCH):
+            batch = records[i : i + WRITE_BATCH]
+            generation.add([c for c, _ in batch], [v for _, v in batch])
         ids = [c.id for c in chunks]
-        if current is not None and current.fingerprint == fingerprint(ids):
-            return current
-        index = KeywordIndex.build(ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks])
-        index.save(self.index_dir)
+        if generation.ids() != set(ids):
+            raise StoreError(f"索引写入不完整 the new collection {generation.name} is incomplete; run again")
+        keywords = KeywordIndex.build(ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks])
+        self._save(keywords)  # before publishing: readers find it as soon as the pointer moves
+        self.store.publish(generation, keywords.fingerprint, len(ids))
+        self.store.collect_garbage()  # the generation before the previous one
+
+    def _save(self, keywords: KeywordIndex) -> None:
+        try:
+            keywords.save(self.index_dir)
+        except OSError as exc:
+            raise store_error(exc, str(self.index_dir), "saving the keyword index") from exc
+
+    def sync_keywords(self) -> KeywordIndex:
+        """Make sure the published generation's keyword index is saved here; drop ones no longer needed.
+
+        A replica sharing a Chroma server, or a run killed after publishing, gets it built from Chroma.
+        """
+        pointer = self.store.pointer()
+        index = KeywordIndex.load(self.index_dir, pointer.fingerprint) if pointer else None
+        if index is None:
+            chunks = sorted(self.store.all_chunks(), key=lambda c: (c.doc_id, c.char_start, c.id))
+            ids = [c.id for c in chunks]
+            index = KeywordIndex.load(self.index_dir, fingerprint(ids)) or KeywordIndex.build(
+                ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks]
+            )
+            self._save(index)
+        KeywordIndex.prune(
+            self.index_dir, {index.fingerprint, pointer.previous_fingerprint if pointer else ""}
+        )
         return index

@@ -7,7 +7,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from qa.chain import QAChain
-from qa.corpus import Corpus
+from qa.corpus import LiveCorpus
 from qa.embeddings import build_embeddings, cache_namespace, cached
 from qa.retrieve import HybridRetriever
 from qa.settings import BUNDLED_PLANS, Settings
@@ -34,11 +34,12 @@ def passage_embeddings(settings: Settings, index_dir: Path) -> Embeddings:
 def open_store(settings: Settings, index_dir: Path) -> ChunkStore:
     """The Chroma collection for this index (embedded, or on the configured server)."""
     client = open_client(index_dir, settings.chroma_url)
-    return ChunkStore(client, settings.collection, embedding_model=settings.embedding_model)
+    where = settings.chroma_url or str(index_dir)
+    return ChunkStore(client, settings.collection, embedding_model=settings.embedding_model, where=where)
 
 
 def open_retriever(settings: Settings, index_dir: Path, store: ChunkStore | None = None) -> HybridRetriever:
-    """The hybrid retriever over an existing index."""
+    """The hybrid retriever over an existing index; it follows what later ingests publish."""
     store = store or open_store(settings, index_dir)
     reranker = None
     if settings.reranker_model:
@@ -46,7 +47,7 @@ def open_retriever(settings: Settings, index_dir: Path, store: ChunkStore | None
 
         reranker = CrossEncoder(settings.reranker_model, device="cpu")
     return HybridRetriever(
-        corpus=Corpus.open(store, index_dir),
+        source=LiveCorpus(store, index_dir),
         embeddings=build_embeddings(settings.embedding_model),
         k=settings.top_k,
         reranker=reranker,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from qa.keywords import KeywordIndex, fingerprint, tokenize
 from qa.script import to_simplified
-from qa.store import ChunkStore
+from qa.store import ChunkCollection, ChunkStore, StoreError
 from qa.types import Chunk
 
 # Romanised names users type for the districts we know; Chinese names come from the documents.
@@ -58,10 +60,14 @@ def glossary_key(term: str) -> str:
 
 
 class Corpus:
-    """The indexed chunks held in memory beside the Chroma store and the keyword index."""
+    """One immutable snapshot of the index: a generation's chunks, its Chroma collection, its keyword index.
 
-    def __init__(self, store: ChunkStore, chunks: list[Chunk], keyword: KeywordIndex) -> None:
+    A question is answered from one snapshot from start to end, so it never mixes two generations.
+    """
+
+    def __init__(self, store: ChunkCollection, chunks: list[Chunk], keyword: KeywordIndex) -> None:
         self.store = store
+        self.version = store.version
         self.chunks = {c.id: c for c in chunks}
         self.keyword = keyword
         self.districts: list[District] = []
@@ -76,14 +82,33 @@ class Corpus:
         self.doc_titles = {c.doc_id: c.title for c in chunks}
 
     @classmethod
-    def open(cls, store: ChunkStore, index_dir: Path) -> Corpus:
-        """Load chunks from Chroma, with the saved keyword index if it still matches them."""
-        chunks = store.all_chunks()
-        chunks.sort(key=lambda c: (c.doc_id, c.char_start))
-        keyword = KeywordIndex.load(index_dir)
-        if keyword is None or keyword.fingerprint != fingerprint(self_ids := [c.id for c in chunks]):
-            keyword = KeywordIndex.build(self_ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks])
-        return cls(store, chunks, keyword)
+    def open(cls, store: ChunkStore | ChunkCollection, index_dir: Path) -> Corpus:
+        """Load a generation (the published one of a store), with its keyword index from index_dir.
+
+        A keyword index missing locally (a new replica, a read-only copy) is built from the chunks and
+        saved when the directory allows it.
+        """
+        generation = store.current() if isinstance(store, ChunkStore) else store
+        chunks = generation.all_chunks()
+        chunks.sort(key=lambda c: (c.doc_id, c.char_start, c.id))
+        ids = [c.id for c in chunks]
+        digest = fingerprint(ids)
+        if generation.fingerprint and generation.fingerprint != digest:
+            raise StoreError(
+                f"索引不完整 the published collection {generation.name} does not hold the chunks it was "
+                "published with; run `planqa ingest` again"
+            )
+        keyword = KeywordIndex.load(index_dir, digest)
+        if keyword is None:
+            keyword = KeywordIndex.build(ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks])
+            if ids:
+                with contextlib.suppress(OSError):  # a read-only replica still answers
+                    keyword.save(index_dir)
+        return cls(generation, chunks, keyword)
+
+    def current(self) -> Corpus:
+        """A fixed snapshot is its own current one (LiveCorpus follows new publications)."""
+        return self
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -112,3 +137,34 @@ class Corpus:
     def district_names(self) -> dict[str, str]:
         """Each document's district name in Simplified (from 化区 → 从化区)."""
         return {d.doc_id: d.name for d in self.districts}
+
+
+class LiveCorpus:
+    """The published index as a series of snapshots: a new one is loaded when an ingest publishes."""
+
+    def __init__(self, store: ChunkStore, index_dir: Path, first: Corpus | None = None) -> None:
+        self.store = store
+        self.index_dir = index_dir
+        self._snapshot = first or Corpus.open(store, index_dir)
+        self._loading = threading.Lock()
+
+    def current(self) -> Corpus:
+        """The snapshot to answer one question from, after one small read of the pointer.
+
+        When the pointer has moved, the first caller loads the new snapshot while any others keep
+        answering from the old one; a store that cannot be reached raises StoreError.
+        """
+        snapshot = self._snapshot
+        if self.store.version() == snapshot.version or not self._loading.acquire(blocking=False):
+            return snapshot
+        try:
+            for attempt in range(2):
+                try:
+                    self._snapshot = Corpus.open(self.store, self.index_dir)
+                    break
+                except StoreError:
+                    if attempt:  # once more: two quick publications may have deleted what we began to read
+                        raise
+            return self._snapshot
+        finally:
+            self._loading.release()

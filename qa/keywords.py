@@ -64,9 +64,10 @@ class KeywordHit:
 
 
 class KeywordIndex:
-    """A BM25 index over chunk ids, saved atomically as one directory."""
+    """A BM25 index over chunk ids, saved atomically as one directory per set of ids."""
 
-    DIRNAME = "keyword"
+    DIRNAME = "keywords"  # one folder per fingerprint, so a reader finds exactly the index it needs
+    LEGACY = ("keyword", ".keyword-old")  # the single folder of earlier versions
 
     def __init__(self, ids: Sequence[str], doc_ids: Sequence[str], retriever: object | None) -> None:
         self.ids = list(ids)
@@ -108,10 +109,14 @@ class KeywordIndex:
         order = np.argsort(-scores, kind="stable")[:k]
         return [KeywordHit(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
-    def save(self, index_dir: Path) -> None:
-        """Write the index next to Chroma; readers see the old or the new one, never a half-written one."""
-        index_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".keyword-", dir=index_dir))
+    def save(self, index_dir: Path) -> Path:
+        """Write the index to keywords/<fingerprint>: the folder appears whole or not at all."""
+        root = index_dir / self.DIRNAME
+        root.mkdir(parents=True, exist_ok=True)
+        final = root / self.fingerprint
+        if (final / "meta.json").exists():
+            return final  # the same ids were saved before (by us, a killed run, or another process)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
         try:
             if self._bm25 is not None:
                 self._bm25.save(str(tmp / "bm25"), show_progress=False)  # type: ignore[attr-defined]
@@ -121,25 +126,34 @@ class KeywordIndex:
                 if path.is_file():
                     with path.open("rb") as handle:
                         os.fsync(handle.fileno())
-            final = index_dir / self.DIRNAME
-            old = index_dir / f".{self.DIRNAME}-old"
-            shutil.rmtree(old, ignore_errors=True)
-            if final.exists():
-                final.rename(old)
-            tmp.rename(final)
-            shutil.rmtree(old, ignore_errors=True)
+            try:
+                tmp.rename(final)
+            except OSError:
+                if not (final / "meta.json").exists():  # else another writer saved it first: keep theirs
+                    raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        return final
 
     @classmethod
-    def load(cls, index_dir: Path) -> KeywordIndex | None:
-        """Read a saved index, or None when there is none (or only a torn one)."""
+    def load(cls, index_dir: Path, fingerprint: str | None = None) -> KeywordIndex | None:
+        """The saved index for these ids' fingerprint (None: the newest saved one), or None when absent.
+
+        The single folder of indexes written before generations existed is read too when it matches.
+        """
         import bm25s
 
-        for name in (cls.DIRNAME, f".{cls.DIRNAME}-old"):
-            folder = index_dir / name
+        root = index_dir / cls.DIRNAME
+        if fingerprint is not None:
+            folders = [root / fingerprint]
+        else:
+            saved = [p for p in root.glob("*") if (p / "meta.json").is_file()] if root.is_dir() else []
+            folders = sorted(saved, key=lambda p: (p / "meta.json").stat().st_mtime, reverse=True)
+        for folder in [*folders, *(index_dir / name for name in cls.LEGACY)]:
             try:
                 meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+                if fingerprint is not None and meta["fingerprint"] != fingerprint:
+                    continue
                 retriever = None
                 if meta["ids"]:
                     retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
@@ -147,3 +161,15 @@ class KeywordIndex:
                 continue
             return cls(meta["ids"], meta["doc_ids"], retriever)
         return None
+
+    @classmethod
+    def prune(cls, index_dir: Path, keep: Iterable[str]) -> list[Path]:
+        """Delete saved indexes not in keep, torn temporaries of killed writers and the old layout."""
+        root = index_dir / cls.DIRNAME
+        kept = set(keep)
+        found = [p for p in root.iterdir() if p.name not in kept] if root.is_dir() else []
+        found += [p for p in (index_dir / name for name in cls.LEGACY) if p.exists()]
+        found += [p for p in index_dir.glob(".keyword-*") if p not in found]
+        for path in found:
+            shutil.rmtree(path, ignore_errors=True)
+        return found

