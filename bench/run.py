@@ -1,7 +1,8 @@
-"""Benchmark ours against the naive LangChain pipeline: ingest time, query latency, chat-process memory.
+"""Benchmark ours against the naive LangChain pipeline (ingest time, query latency, chat-process memory),
+and the chat app under many concurrent sessions against one session alone.
 
 `python -m bench` ingests into fresh temporary directories, runs each chat process as a child of its own,
-and writes bench/RESULTS.md.
+and writes bench/RESULTS.md; `--only load` re-measures the concurrent sessions and replaces just that section.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.load import LoadPlan, LoadResult, run_load
 from qa.settings import BUNDLED_PLANS, REPO_ROOT
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SESSIONS_HEADING = "## Concurrent chat sessions"
 Row = tuple[str, float | None, float | None, str]  # figure, ours, naive, unit
 HOW = """## How
 
@@ -152,6 +156,74 @@ def markdown(rows: list[Row], queries: int, started: str, load: tuple[float, flo
     return "\n".join(lines)
 
 
+def sessions_section(r: LoadResult, started: str, load: tuple[float, float]) -> str:
+    """The concurrent-sessions section: latency under load beside one session alone, errors, memory."""
+    limits, think = r.settings, r.settings["think_s"]
+    rows: list[Row] = [
+        ("latency p50 (question sent → answer received), ms", r.baseline_p50_ms, r.p50_ms, "ms"),
+        ("latency p95, ms", r.baseline_p95_ms, r.p95_ms, "ms"),
+        (
+            "answer time in the server p50 (the rest is queueing), ms",
+            r.baseline_chain_p50_ms,
+            r.chain_p50_ms,
+            "ms",
+        ),
+        ("server RSS, MiB: before the load / peak sampled during it", r.rss_idle_mb, r.rss_peak_mb, "MiB"),
+    ]
+    lines = [
+        SESSIONS_HEADING,
+        "",
+        f"- date: {started}; load average (1 min) at start / end: {load[0]:.2f} / {load[1]:.2f}",
+        f"- `planqa chat` on 127.0.0.1 over both plans with the default limits "
+        f"({limits['rate_limit_per_minute']} questions a minute per session, "
+        f"{limits['concurrency_limit']} answers at once, the rest queue); {r.connected} of {r.sessions} "
+        f"gradio_client sessions connected before the first question, then each asked "
+        f"{r.questions_per_session} questions from eval/qa.jsonl through /ask (Simplified and Traditional "
+        f"alternating, each later one a follow-up carrying the session's history), reading "
+        f"{think[0]:g}–{think[1]:g} s between answers; the first questions all went at once",
+        f"- requests {r.requests}, **errors {r.errors}** (exceptions, timeouts, empty or rate-limited "
+        f"replies; baseline included), refusals {r.refused} (unanswerable questions: a proper answer), "
+        f"at most {r.max_in_flight} in flight",
+        f"- duration {r.duration_s:.1f} s after {r.connect_s:.1f} s connecting; {r.throughput_rps:.1f} "
+        f"answers/s; CPU in the server {r.server_cpu_s or 0:.0f} s, in the load generator "
+        f"{r.client_cpu_s:.0f} s (on the same {os.cpu_count()} cores); the server's peak RSS since its "
+        f"start (VmHWM) {r.rss_hwm_mb or 0:.0f} MiB",
+        f"- alone: the first sessions' {r.baseline_requests} questions asked again one session at a time, "
+        "back to back, on the same server just before the load (after one untimed warm-up question)",
+        "",
+        f"| figure | one session alone | {r.sessions} sessions at once | at once / alone |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines = [
+        textwrap.fill(x, 110, subsequent_indent="  ", break_on_hyphens=False) if x.startswith("- ") else x
+        for x in lines
+    ]
+    for figure, alone, loaded, unit in rows:
+        ratio = f"{loaded / alone:.2f}×" if alone and loaded is not None else "–"
+        lines.append(f"| {figure} | {fmt(alone, unit)} | {fmt(loaded, unit)} | {ratio} |")
+    return "\n".join([*lines, ""])
+
+
+def merge_section(text: str, section: str) -> str:
+    """Put the sessions section into RESULTS.md: in place of the old one, else before ## How, else last."""
+    start = text.find(SESSIONS_HEADING)
+    if start >= 0:
+        end = text.find("\n## ", start + len(SESSIONS_HEADING))
+        return text[:start] + section + (text[end + 1 :] if end >= 0 else "")
+    how = text.find("## How")
+    if how >= 0:
+        return text[:how] + section + "\n" + text[how:]
+    return text.rstrip("\n") + "\n\n" + section
+
+
+def sessions_run(args: argparse.Namespace, started: str) -> str:
+    """Measure the app under concurrent sessions and render its section."""
+    say(not args.quiet, f"chat app: {args.sessions} concurrent sessions…")
+    before = os.getloadavg()[0]
+    result = run_load(LoadPlan(sessions=args.sessions), args.qa)
+    return sessions_section(result, started, (before, os.getloadavg()[0]))
+
+
 def say(progress: bool, message: str) -> None:
     """A progress line on stderr."""
     if progress:
@@ -165,10 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     top.add_argument("--qa", type=Path, default=REPO_ROOT / "eval" / "qa.jsonl")
     top.add_argument("--plans", type=Path, default=BUNDLED_PLANS)
     top.add_argument("--scratch", action="store_true", help="also time our ingest without shipped vectors")
+    top.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions (default 50)")
+    top.add_argument("--only", choices=["load"], help="re-measure only this part; keep the rest of --out")
     top.add_argument("--out", type=Path, default=RESULTS)
     top.add_argument("--quiet", action="store_true")
     args = top.parse_args(argv)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if args.only == "load":
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# PlanQA benchmark\n"
+        args.out.write_text(merge_section(old, sessions_run(args, started)), encoding="utf-8")
+        print(args.out.read_text(encoding="utf-8"))
+        return 0
     load_start, begun = os.getloadavg()[0], time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="planqa-bench-"))
     try:
@@ -176,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         rows += chat_rows(ours_dir, naive_dir, args.qa, args.queries, not args.quiet)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    sessions = sessions_run(args, started)
     load = (load_start, os.getloadavg()[0])
-    text = markdown(rows, args.queries, started, load, time.perf_counter() - begun)
+    text = merge_section(markdown(rows, args.queries, started, load, time.perf_counter() - begun), sessions)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0
