@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -17,21 +18,22 @@ from qa.prompts import (
     CANNOT_ANSWER_PHRASE,
     EMPTY,
     NEAREST,
+    PROMPT_WORDING,
     REFUSAL,
     REWRITE_PROMPT,
     SCRIPT_NAMES,
     SYSTEM_PROMPT,
     TOO_LONG,
     USER_PROMPT,
+    as_data,
     phrase,
 )
 from qa.retrieve import HybridRetriever, Route, expand_query, route
 from qa.script import detect_script, to_script, to_simplified
 from qa.types import Answer, Citation, Hit, Script
-from qa.verify import verify
+from qa.verify import echoes, printable, verify
 
 Turn = tuple[str, str]  # (question, answer) of an earlier exchange
-_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _FOLLOW_UP_FILLER = re.compile(
     r"[那呢吗嗎么麼的和与與及呀啊吧？?，,。.!！\s]|那么|那麼|还有|還有|怎么样|怎麼樣"
     r"|what about|and|how about",
@@ -40,6 +42,9 @@ _FOLLOW_UP_FILLER = re.compile(
 # Calibrated on eval/qa.jsonl: at 0.25, 5.8% of answerable and 39% of unanswerable questions are refused;
 # 0.34 refuses 54% of unanswerable ones but also 12.6% of answerable ones.
 MIN_COVERAGE = 0.25
+# English questions reach the Chinese text through dictionary terms, so their coverage runs lower: on
+# eval/qa.jsonl no unanswerable English question scores in 0.1–0.25, while 7 answerable ones do.
+MIN_COVERAGE_EN = 0.1
 GENERATIVE_SOURCES = 5
 
 
@@ -61,11 +66,17 @@ class State:
     flags: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     started: float = 0.0
+    corpus: Corpus | None = None  # the index snapshot the whole question is answered from
 
 
 def clean_question(text: str) -> str:
-    """Drop control and zero-width characters and squeeze whitespace."""
-    return " ".join(_INVISIBLE.sub("", text or "").split())
+    """Drop control, zero-width, bidi, tag and unpaired surrogate characters and squeeze whitespace."""
+    return " ".join(printable(text or "").split())
+
+
+def has_words(text: str) -> bool:
+    """Whether a text holds a letter or digit of any script (not only punctuation, symbols or emoji)."""
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
 
 
 def carry_context(corpus: Corpus, question: str, history: Sequence[Turn]) -> str:
@@ -103,7 +114,6 @@ class QAChain:
         min_coverage: float = MIN_COVERAGE,
     ) -> None:
         self.retriever = retriever
-        self.corpus = retriever.corpus
         self.llm = llm
         self.backend = backend if llm is not None else "extractive"
         self.max_question_chars = max_question_chars
@@ -115,6 +125,15 @@ class QAChain:
             | RunnableLambda(self._verify, name="verify")
             | RunnableLambda(self._format, name="format")
         )
+
+    @property
+    def corpus(self) -> Corpus:
+        """The index snapshot a question asked now is answered from (it follows new ingests)."""
+        return self.retriever.corpus
+
+    def _snapshot(self, state: State) -> Corpus:
+        assert state.corpus is not None  # taken once in _start, so retrieval and answer agree
+        return state.corpus
 
     def ask(self, question: str, history: Sequence[Turn] = (), district: str | None = None) -> Answer:
         """Answer one question (after earlier turns, optionally within one district)."""
@@ -141,25 +160,32 @@ class QAChain:
             text = chunk.content if isinstance(chunk.content, str) else ""
             if text:
                 pieces.append(text)
-                yield text
+                if not echoes("".join(pieces), PROMPT_WORDING):  # a model reciting its prompt is cut off
+                    yield printable(text)
         state = self._generated(state, "".join(pieces), begun)
         yield self._format(self._verify(state))
 
     def _start(self, question: str, history: Sequence[Turn], district: str | None) -> State | Answer:
         started = time.perf_counter()
         cleaned = clean_question(question)
-        script = detect_script(cleaned)
-        if not cleaned or not re.search(r"[\w\u4e00-\u9fff]", cleaned):
-            return Answer(question=question, text=phrase(EMPTY, script), refused=True, backend=self.backend)
+        shown = cleaned[: self.max_question_chars]  # never echo an over-long question back in full
+        script = detect_script(shown)
         if len(cleaned) > self.max_question_chars:
             message = phrase(TOO_LONG, script).format(limit=self.max_question_chars)
-            return Answer(question=question, text=message, refused=True, backend=self.backend)
+            return Answer(question=shown + "…", text=message, refused=True, backend=self.backend)
+        if not has_words(cleaned):
+            return Answer(question=cleaned, text=phrase(EMPTY, script), refused=True, backend=self.backend)
         return State(
-            question=cleaned, history=tuple(history), district=district, script=script, started=started
+            question=cleaned,
+            history=tuple(history),
+            district=district,
+            script=script,
+            started=started,
+            corpus=self.retriever.corpus,
         )
 
     def _rewrite(self, state: State) -> State:
-        query = carry_context(self.corpus, state.question, state.history)
+        query = carry_context(self._snapshot(state), state.question, state.history)
         if self.llm is not None and state.history:
             history = "\n".join(f"用户：{q}\n助手：{a[:200]}" for q, a in state.history[-3:])
             prompt = REWRITE_PROMPT.format(history=history, question=state.question)
@@ -167,22 +193,23 @@ class QAChain:
             rewritten = clean_question(reply.content if isinstance(reply.content, str) else "")
             if 0 < len(rewritten) <= self.max_question_chars:
                 query = rewritten
-        return replace(state, search_query=expand_query(self.corpus, query))
+        return replace(state, search_query=expand_query(self._snapshot(state), query))
 
     def _retrieve(self, state: State) -> State:
         begun = time.perf_counter()
-        plan = route(self.corpus, state.search_query, state.district)
-        hits = self.retriever.search(state.search_query, district=state.district)
+        corpus = self._snapshot(state)
+        plan = route(corpus, state.search_query, state.district)
+        hits = self.retriever.search(state.search_query, district=state.district, corpus=corpus)
         return replace(state, route=plan, hits=tuple(hits), timings={**state.timings, "retrieve": _ms(begun)})
 
     def _answer(self, state: State) -> State:
         begun = time.perf_counter()
         assert state.route is not None
-        draft = extract(self.corpus, state.search_query, list(state.hits), state.route, state.script)
-        elsewhere = self.corpus.unknown_districts(state.question) and not (
-            state.route and state.route.doc_ids
-        )
-        weak = bool(elsewhere) or not draft.citations or draft.coverage < self.min_coverage
+        corpus = self._snapshot(state)
+        draft = extract(corpus, state.search_query, list(state.hits), state.route, state.script)
+        elsewhere = corpus.unknown_districts(state.question) and not (state.route and state.route.doc_ids)
+        needed = self.min_coverage if state.script != "en" else min(self.min_coverage, MIN_COVERAGE_EN)
+        weak = bool(elsewhere) or not draft.citations or draft.coverage < needed
         if weak:
             return replace(
                 state, refused=True, coverage=draft.coverage, timings={**state.timings, "answer": _ms(begun)}
@@ -201,7 +228,7 @@ class QAChain:
 
     def _messages(self, state: State) -> list[BaseMessage]:
         sources = "\n\n".join(
-            f"[{i + 1}] {h.chunk.title} | {h.chunk.section}\n{h.chunk.text}"
+            as_data(f"[{i + 1}] {h.chunk.title} | {h.chunk.section}\n{h.chunk.text}")
             for i, h in enumerate(state.hits[:GENERATIVE_SOURCES])
         )
         system = SYSTEM_PROMPT.format(
@@ -209,13 +236,14 @@ class QAChain:
         )
         return [
             SystemMessage(system),
-            HumanMessage(USER_PROMPT.format(sources=sources, question=state.question)),
+            HumanMessage(USER_PROMPT.format(sources=sources, question=as_data(state.question))),
         ]
 
     def _generated(self, state: State, text: str, begun: float) -> State:
+        text = printable(text)  # no terminal escapes, bidi overrides or hidden tags reach the user
         refused = CANNOT_ANSWER_PHRASE in to_simplified(text) or "plans do not say" in text.lower()
         sources = [h.chunk for h in state.hits[:GENERATIVE_SOURCES]]
-        checked = verify(text, sources)
+        checked = verify(text, sources, prompt=PROMPT_WORDING)
         refused = refused or not checked.citations
         return replace(
             state,

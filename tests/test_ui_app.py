@@ -76,6 +76,11 @@ def test_ask_takes_history_for_follow_ups(client: Client) -> None:
     assert follow["citations"] and {c["doc_id"] for c in follow["citations"]} == {"liwan"}
 
 
+def test_malformed_history_is_ignored_not_an_error(client: Client) -> None:
+    got = client.predict(question=GDP, history=[["x"], [None], "turn", []], api_name="/ask")
+    assert "386.31亿元" in got["answer"] and got["refused"] is False
+
+
 def test_brief_returns_markdown_and_cited_points(client: Client) -> None:
     got = client.predict(topic="生态环境保护", districts=["liwan"], api_name="/brief")
     assert got["markdown"].startswith("# 简报：生态环境保护")

@@ -129,7 +129,9 @@ def _api(service: ChatService, limit: dict[str, Any]) -> None:
         request: gr.Request | None = None,
     ) -> dict[str, Any]:
         """Answer a question with citations; district is all, conghua or liwan; history is [[q, a], …]."""
-        earlier = [(str(q), str(a)) for q, a, *_ in history or []]
+        # API clients send what they like: keep only well-formed [question, answer] pairs.
+        turns = history if isinstance(history, list) else []
+        earlier = [(str(t[0]), str(t[1])) for t in turns if isinstance(t, (list, tuple)) and len(t) >= 2]
         return service.ask(question, district_id(district), earlier, _session(request))
 
     def brief(

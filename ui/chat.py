@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 import threading
@@ -10,10 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.chain import QAChain
+from qa.chain import QAChain, clean_question
 from qa.chain import Turn as HistoryTurn
 from qa.script import to_simplified
 from qa.serialize import answer_json
+from qa.store import StoreError
 from qa.types import Answer
 from ui.brief import Brief, brief_json, brief_markdown, make_brief
 from ui.feedback import FeedbackStore
@@ -46,8 +48,10 @@ EXAMPLES: dict[str, list[str]] = {
 }
 WARM_UP = "从化区的发展目标"
 RATE_LIMITED = "提问有点频繁，请 {seconds} 秒后再试（每位访客每分钟最多 {limit} 次）。"
+STORE_DOWN = "知识库暂时无法连接，请稍后再试。(The index is unavailable right now; please try again later.)"
 TOPIC_EMPTY = "请输入简报主题，例如：生态环境保护、交通基础设施、乡村振兴。"
 TOPIC_TOO_LONG = "主题太长了（最多 {limit} 个字），请精简后再试。"
+logger = logging.getLogger(__name__)
 _UNSAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
 
@@ -103,6 +107,8 @@ class ChatService:
         def run() -> None:
             try:
                 self.chain.ask(WARM_UP)
+            except StoreError as exc:  # the first question will say so; the log gets the details
+                logger.warning("warm-up failed: %s", exc)
             finally:
                 self.ready.set()
 
@@ -123,7 +129,7 @@ class ChatService:
     ) -> Iterator[tuple[list[Message], list[Turn], str]]:
         """Answer one chat turn: the question at once, streamed text if any, then the cited answer."""
         turns = list(turns)
-        question = (question or "").strip()
+        question = clean_question(question)
         if not question:
             yield chat_messages(turns), turns, sources_html(turns)
             return
@@ -138,12 +144,17 @@ class ChatService:
         text = ""
         answer: Answer | None = None
         self.ready.wait()
-        for piece in self.chain.stream(question, history(turns), district):
-            if isinstance(piece, Answer):
-                answer = piece
-            else:
-                text += piece
-                yield chat_messages(turns, pending=shown, partial=text), turns, sources_html(turns)
+        try:
+            for piece in self.chain.stream(question, history(turns), district):
+                if isinstance(piece, Answer):
+                    answer = piece
+                else:
+                    text += piece
+                    yield chat_messages(turns, pending=shown, partial=text), turns, sources_html(turns)
+        except StoreError as exc:
+            turns.append(Turn(shown, self._store_down(question, exc), district, notice=True))
+            yield chat_messages(turns), turns, sources_html(turns)
+            return
         assert answer is not None
         turns.append(Turn(shown, answer, district))
         yield chat_messages(turns), turns, sources_html(turns)
@@ -156,11 +167,20 @@ class ChatService:
         session: str = "",
     ) -> dict[str, Any]:
         """The /ask API: exactly the `planqa ask --json` object."""
-        answer = self._limited(question, session)
+        shown = clean_question(question)[: self.chain.max_question_chars]  # what a notice echoes back
+        answer = self._limited(shown, session)
         if answer is None:
             self.ready.wait()
-            answer = self.chain.ask(question, list(earlier), district)
+            try:
+                answer = self.chain.ask(question, list(earlier), district)
+            except StoreError as exc:
+                answer = self._store_down(shown, exc)
         return answer_json(answer)
+
+    def _store_down(self, question: str, exc: StoreError) -> Answer:
+        """The reply while the index cannot be reached: a friendly line here, the details in the log."""
+        logger.warning("question not answered: %s", exc)
+        return Answer(question=question, text=STORE_DOWN, refused=True, backend=self.chain.backend)
 
     def vote(self, turns: Sequence[Turn], message_index: int, liked: bool) -> int | None:
         """Store a vote on the answer at a Chatbot message index; the feedback row id, or None."""
@@ -187,7 +207,11 @@ class ChatService:
             seconds = self.limiter.wait_seconds(session)
             return None, RATE_LIMITED.format(seconds=seconds, limit=self.limiter.per_minute)
         self.ready.wait()
-        made = make_brief(self.chain.retriever, topic, [d for d in doc_ids or [] if d])
+        try:
+            made = make_brief(self.chain.retriever, topic, [d for d in doc_ids or [] if d])
+        except StoreError as exc:
+            logger.warning("briefing not made: %s", exc)
+            return None, STORE_DOWN
         return made, brief_markdown(made)
 
     def brief_api(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 from qa.types import Answer, Chunk, Citation
+from qa.verify import printable
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _BOOK_ICON = (
@@ -48,8 +49,13 @@ def source_id(turn: int, n: int) -> str:
 
 
 def _lines(text: str) -> str:
-    """Escape text and keep its line breaks (on one HTML line, so no Markdown is applied to it)."""
-    return "<br>".join(escape(line) for line in text.split("\n"))
+    """Escape text and keep its line breaks (on one HTML line, so no Markdown is applied to it).
+
+    Every kind of line break (\\r, \\u2028, …) becomes <br>: one left in the text could end the HTML block,
+    and Markdown would then turn a [link](…) or ![image](…) after it into markup. "$" becomes an entity so
+    the Chatbot's KaTeX does not typeset "$$…$$" from a question or a source.
+    """
+    return "<br>".join(escape(line).replace("$", "&#36;") for line in printable(text).split("\n"))
 
 
 def question_html(text: str) -> str:
@@ -71,7 +77,9 @@ def answer_html(answer: Answer, turn: int, notice: bool = False) -> str:
             f'<a class="cite-chip" href="#{source_id(turn, n)}" title="{where}" aria-label="来源 {n}">{n}</a>'
         )
 
-    body = _MARKER.sub(chip, _lines(answer.text))
+    # a [n] inside a 「quote」 is the plan's own text, not a reference
+    parts = re.split(r"(「[^」]*」)", _lines(answer.text))
+    body = "".join(p if p.startswith("「") else _MARKER.sub(chip, p) for p in parts)
     kind = "a-notice" if notice else ("a-refused" if answer.refused else "a-text")
     meta = ""
     if not notice:
