@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
+from bench.serve import free_port
 from qa.settings import REPO_ROOT, Settings
 from qa.store import ChunkStore, open_client
 from ui.app import create, launch
@@ -26,17 +26,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 GDP = "从化区2020年的地区生产总值是多少？"
 PORTS = range(18150, 18200)  # this test's share of the loopback ports
-
-
-def free_port(ports: range) -> int:
-    for port in ports:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports}")
 
 
 class ChromaServer:
