@@ -48,7 +48,7 @@ def open_retriever(settings: Settings, index_dir: Path, store: ChunkStore | None
         reranker = CrossEncoder(settings.reranker_model, device="cpu")
     return HybridRetriever(
         source=LiveCorpus(store, index_dir),
-        embeddings=build_embeddings(settings.embedding_model),
+        embeddings=build_embeddings(settings.embedding_model, settings.fast_query_encoder),
         k=settings.top_k,
         reranker=reranker,
     )
