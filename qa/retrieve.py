@@ -122,9 +122,11 @@ class HybridRetriever(BaseRetriever):
         corpus = corpus if corpus is not None else self.corpus
         question = expand_query(corpus, question)
         plan = route(corpus, question, district)
+        vector = self.embeddings.embed_query(to_simplified(question))  # once, even for one search per plan
         if plan.compare and len(plan.doc_ids) > 1:
             per_doc = [
-                self._search(corpus, question, k, (doc_id,), plan.glossary_ids) for doc_id in plan.doc_ids
+                self._search(corpus, question, vector, k, (doc_id,), plan.glossary_ids)
+                for doc_id in plan.doc_ids
             ]
             merged: list[Hit] = []
             for row in zip(*per_doc, strict=False):
@@ -132,19 +134,19 @@ class HybridRetriever(BaseRetriever):
             for hits in per_doc:
                 merged.extend(h for h in hits if h not in merged)
             return merged[:k]
-        return self._search(corpus, question, k, plan.doc_ids or None, plan.glossary_ids)
+        return self._search(corpus, question, vector, k, plan.doc_ids or None, plan.glossary_ids)
 
     def _search(
         self,
         corpus: Corpus,
         question: str,
+        vector: list[float],
         k: int,
         doc_ids: tuple[str, ...] | None,
         glossary_ids: tuple[str, ...],
     ) -> list[Hit]:
         normalised = to_simplified(question)
         keyword_weight = self.keyword_weight_en if english(question) else self.keyword_weight
-        vector = self.embeddings.embed_query(normalised)
         dense = corpus.store.query(vector, self.candidates, doc_ids)
         keyword = corpus.keyword.search(normalised, self.candidates, doc_ids)
         dense_ids = [i for i, _ in dense]
