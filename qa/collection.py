@@ -106,16 +106,17 @@ class ChunkCollection:
         self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity, optionally within some documents."""
-        count = self.count()
-        if count == 0:
-            return []
         where: dict[str, Any] | None = None
         if doc_ids:
             where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
         got: dict[str, Any] = self._do(
             "searching",
             lambda: self.collection.query(
-                query_embeddings=[list(vector)], n_results=min(k, count), where=where, include=["distances"]
+                # Chroma 1.x returns what there is when k exceeds it, so no count() round trip first
+                query_embeddings=[list(vector)],
+                n_results=k,
+                where=where,
+                include=["distances"],
             ),
             {"ids": [[]], "distances": [[]]},
         )
