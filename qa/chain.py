@@ -142,6 +142,12 @@ class QAChain:
             return state
         return self.chain.invoke(state)
 
+    def warm_up(self, question: str) -> Answer:
+        """Load every lazy part with one question, and the English term dictionary (~2 s) besides."""
+        answer = self.ask(question)
+        expand_query(self.corpus, "warm up the dictionary for English questions")
+        return answer
+
     def stream(
         self, question: str, history: Sequence[Turn] = (), district: str | None = None
     ) -> Iterator[str | Answer]:

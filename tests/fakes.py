@@ -21,6 +21,7 @@ class BigramEmbeddings(Embeddings):
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.embedded: list[str] = []
+        self.questions: list[str] = []
         self.calls = 0
 
     def vector(self, text: str) -> list[float]:
@@ -40,5 +41,6 @@ class BigramEmbeddings(Embeddings):
         return [self.vector(t) for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed a question the same way as a passage."""
+        """Embed a question the same way as a passage, recording it."""
+        self.questions.append(text)
         return self.vector(text)

@@ -12,7 +12,9 @@ from qa.chain import QAChain, carry_context
 from qa.prompts import CANNOT_ANSWER_PHRASE
 from qa.script import detect_script, to_simplified
 from qa.serialize import answer_json
+from qa.translate import _definitions
 from qa.verify import QUOTE, verify
+from tests.fakes import BigramEmbeddings
 from tests.ui_index import plans_chain
 
 
@@ -93,6 +95,20 @@ def test_comparison_gets_one_cited_part_per_district(chain: QAChain) -> None:
     lines = answer.text.splitlines()
     assert lines[0].startswith("从化区") and lines[1].startswith("荔湾区")
     assert {c.chunk.doc_id for c in answer.citations} == {"conghua", "liwan"}
+
+
+def test_comparison_embeds_the_question_once_for_both_districts(chain: QAChain) -> None:
+    embeddings = chain.retriever.embeddings
+    assert isinstance(embeddings, BigramEmbeddings)
+    before = len(embeddings.questions)
+    chain.retriever.search("从化和荔湾的森林覆盖率分别是多少？")
+    assert embeddings.questions[before:] == ["从化和荔湾的森林覆盖率分别是多少？"]
+
+
+def test_warm_up_also_loads_the_dictionary_for_english_questions(chain: QAChain) -> None:
+    _definitions.cache_clear()
+    assert chain.warm_up("从化区的发展目标").citations
+    assert _definitions.cache_info().currsize == 1
 
 
 def test_unanswerable_question_is_refused_with_nearest_sections(chain: QAChain) -> None:

@@ -106,7 +106,7 @@ class ChatService:
 
         def run() -> None:
             try:
-                self.chain.ask(WARM_UP)
+                self.chain.warm_up(WARM_UP)
             except StoreError as exc:  # the first question will say so; the log gets the details
                 logger.warning("warm-up failed: %s", exc)
             finally:
