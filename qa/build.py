@@ -33,7 +33,7 @@ def passage_embeddings(settings: Settings, index_dir: Path) -> Embeddings:
 
 def open_store(settings: Settings, index_dir: Path) -> ChunkStore:
     """The Chroma collection for this index (embedded, or on the configured server)."""
-    client = open_client(index_dir, settings.chroma_url)
+    client = open_client(index_dir, settings.chroma_url, settings.chroma_timeout_s)
     where = settings.chroma_url or str(index_dir)
     return ChunkStore(client, settings.collection, embedding_model=settings.embedding_model, where=where)
 

@@ -32,7 +32,10 @@ def store_error(exc: BaseException, where: str, action: str) -> StoreError:
     low = said.lower()
     code = getattr(exc, "errno", None)
     names = {c.__name__ for c in type(exc).__mro__}
-    if names & {"TransportError", "ConnectionError", "TimeoutException"} or "could not connect" in low:
+    if (
+        names & {"TransportError", "ConnectionError", "TimeoutException", "TimeoutError"}
+        or "could not connect" in low
+    ):
         return StoreError(f"无法连接知识库 cannot reach Chroma at {where} while {action} ({said})")
     full = code in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or any(
         s in low for s in ("disk is full", "no space left", "file too large", "quota exceeded")

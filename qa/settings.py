@@ -35,6 +35,13 @@ class Settings(BaseSettings):
             "URL of a Chroma server (e.g. http://127.0.0.1:8000); embedded PersistentClient when unset."
         ),
     )
+    chroma_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "Seconds a Chroma server may take to answer one call before the user is told it is unreachable."
+        ),
+    )
     collection: str = Field(
         default="plans",
         description=(

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from qa.collection import ChunkCollection, call
+from qa.deadline import Deadline, within
 from qa.errors import StoreError, detail, not_found, store_error
 from qa.types import Chunk
 
@@ -26,8 +27,11 @@ CHROMA_DIRNAME = "chroma"
 POINTER_ID = "current"
 
 
-def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
-    """A Chroma client with telemetry off: a server when a URL is given, else embedded under index_dir."""
+def open_client(index_dir: Path, chroma_url: str | None = None, timeout_s: float = 30.0) -> Any:
+    """A Chroma client with telemetry off: a server when a URL is given, else embedded under index_dir.
+
+    A server's client gives up on any call after `timeout_s` (see qa.deadline).
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -36,15 +40,21 @@ def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
     try:
         if chroma_url:
             url = urlparse(chroma_url)
-            return chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
+            client = within(
+                timeout_s,
+                lambda: chromadb.HttpClient(
+                    host=url.hostname or "127.0.0.1",
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                ),
             )
+            return Deadline(client, timeout_s)
         path = index_dir / CHROMA_DIRNAME
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except TimeoutError as exc:  # an OSError, but the server's, not the index directory's
+        raise store_error(exc, where, "connecting") from exc
     except OSError as exc:
         raise StoreError(f"无法打开索引 cannot open the index at {index_dir} ({detail(exc)})") from exc
     except Exception as exc:  # chromadb raises plain exceptions for unreachable servers

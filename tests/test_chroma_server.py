@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from ui.chat import STORE_DOWN, ChatService
 from ui.cli import open_chain
 from ui.feedback import FeedbackStore
 from ui.limits import RateLimiter
+from ui.render import Turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -76,10 +79,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     running.stop()
 
 
-def planqa(*args: str, url: str, index: Path) -> subprocess.CompletedProcess[str]:
+def planqa(*args: str, url: str, index: Path, **settings: str) -> subprocess.CompletedProcess[str]:
     """The `planqa` command against the server, with its local files (keyword index, cache) in index."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
-    env.update(PLANQA_CHROMA_URL=url, PLANQA_INDEX_DIR=str(index))
+    env.update(PLANQA_CHROMA_URL=url, PLANQA_INDEX_DIR=str(index), **settings)
     return subprocess.run(
         [sys.executable, "-m", "ui.cli", *args],
         cwd=REPO_ROOT,
@@ -149,3 +152,32 @@ def test_chat_and_cli_say_so_while_the_server_is_down_and_recover(
         assert not turns[-1].notice and "386.31亿元" in turns[-1].answer.text
     finally:
         demo.close()
+
+
+def test_a_hung_server_gets_a_reply_within_the_timeout_and_recovers(
+    server: ChromaServer, tmp_path: Path
+) -> None:
+    settings = Settings(chroma_url=server.url, chroma_timeout_s=3, feedback_db=tmp_path / "f.sqlite3")
+    chain = open_chain(settings, tmp_path / "index")
+    service = ChatService(chain, FeedbackStore(settings.feedback_db), RateLimiter(100))
+    assert "386.31亿元" in chain.ask(GDP).text
+    assert server.proc is not None
+    server.proc.send_signal(
+        signal.SIGSTOP
+    )  # accepts connections, answers nothing: chromadb would wait forever
+    try:
+        replies: list[Turn] = []
+        asking = threading.Thread(target=lambda: replies.extend(list(service.respond(GDP, None, []))[-1][1]))
+        begun = time.monotonic()
+        asking.start()
+        asking.join(60)
+        assert not asking.is_alive(), "the question hung with the server"
+        assert time.monotonic() - begun < 30 and replies[-1].notice and replies[-1].answer.text == STORE_DOWN
+        begun = time.monotonic()
+        cli = planqa("ask", GDP, url=server.url, index=tmp_path / "index", PLANQA_CHROMA_TIMEOUT_S="3")
+        assert_one_line_error(cli)
+        assert "cannot reach Chroma" in cli.stderr and time.monotonic() - begun < 60
+    finally:
+        server.proc.send_signal(signal.SIGCONT)
+    *_, (_, turns, _) = service.respond(GDP, None, [])
+    assert not turns[-1].notice and "386.31亿元" in turns[-1].answer.text
