@@ -108,6 +108,11 @@ def test_auth_setting_parses_to_gradio_pairs() -> None:
     assert parse_auth("a:1, b:x:y") == [("a", "1"), ("b", "x:y")]
 
 
+def as_in_a_terminal() -> None:
+    """Let Ctrl+C (SIGINT) stop the child even when the test runs in a background job, which ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_chat_command_ingests_an_empty_index_then_serves_on_localhost(tmp_path: Path) -> None:
     port = free_port()
@@ -116,7 +121,9 @@ def test_chat_command_ingests_an_empty_index_then_serves_on_localhost(tmp_path: 
     command = [sys.executable, "-m", "ui.cli", "chat", "--port", str(port), "--index", str(index)]
     log = tmp_path / "chat.log"
     with log.open("w") as err:
-        server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=err, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=err, stderr=subprocess.STDOUT, preexec_fn=as_in_a_terminal
+        )
         try:
             deadline = time.monotonic() + 300
             while "规划问答已启动" not in log.read_text(encoding="utf-8"):
