@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -28,17 +26,12 @@ from qa.prompts import (
     as_data,
     phrase,
 )
+from qa.question import Turn, carry_context, clean_question, has_words
 from qa.retrieve import HybridRetriever, Route, expand_query, route
 from qa.script import detect_script, to_script, to_simplified
 from qa.types import Answer, Citation, Hit, Script
 from qa.verify import echoes, printable, verify
 
-Turn = tuple[str, str]  # (question, answer) of an earlier exchange
-_FOLLOW_UP_FILLER = re.compile(
-    r"[那呢吗嗎么麼的和与與及呀啊吧？?，,。.!！\s]|那么|那麼|还有|還有|怎么样|怎麼樣"
-    r"|what about|and|how about",
-    re.I,
-)
 # Calibrated on eval/qa.jsonl: at 0.25, 5.8% of answerable and 39% of unanswerable questions are refused;
 # 0.34 refuses 54% of unanswerable ones but also 12.6% of answerable ones.
 MIN_COVERAGE = 0.25
@@ -67,38 +60,6 @@ class State:
     timings: dict[str, float] = field(default_factory=dict)
     started: float = 0.0
     corpus: Corpus | None = None  # the index snapshot the whole question is answered from
-
-
-def clean_question(text: str) -> str:
-    """Drop control, zero-width, bidi, tag and unpaired surrogate characters and squeeze whitespace."""
-    return " ".join(printable(text or "").split())
-
-
-def has_words(text: str) -> bool:
-    """Whether a text holds a letter or digit of any script (not only punctuation, symbols or emoji)."""
-    return any(unicodedata.category(c)[0] in "LN" for c in text)
-
-
-def carry_context(corpus: Corpus, question: str, history: Sequence[Turn]) -> str:
-    """Without an LLM, make a follow-up standalone by carrying the previous turn's district and topic."""
-    if not history:
-        return question
-    previous = to_simplified(history[-1][0])
-    text = to_simplified(question).lower()
-    now = [d for d in corpus.districts if any(a in text for a in d.aliases)]
-    before = [d for d in corpus.districts if any(a in previous.lower() for a in d.aliases)]
-    rest = _FOLLOW_UP_FILLER.sub("", text)
-    for alias in sorted((a for d in now for a in d.aliases), key=len, reverse=True):
-        rest = rest.replace(alias, "")
-    if now and len(rest) <= 2 and before:  # "那荔湾呢？" → the previous question, about the other district
-        swapped = previous
-        for old in before:
-            swapped = swapped.replace(old.name, now[0].name)
-            swapped = swapped.replace(old.name[:-1], now[0].name[:-1])  # 从化区 → 荔湾区, then 从化 → 荔湾
-        return swapped
-    if not now and before:  # "2025年的目标呢？" → keep the district of the previous turn
-        return f"{before[0].name} {question}"
-    return question
 
 
 class QAChain:

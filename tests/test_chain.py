@@ -8,8 +8,9 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from qa.chain import QAChain, carry_context
+from qa.chain import QAChain
 from qa.prompts import CANNOT_ANSWER_PHRASE
+from qa.question import carry_context
 from qa.script import detect_script, to_simplified
 from qa.serialize import answer_json
 from qa.translate import _definitions

@@ -20,8 +20,9 @@ from gradio_client import Client
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from qa.chain import QAChain, clean_question
+from qa.chain import QAChain
 from qa.prompts import EMPTY, PROMPT_WORDING, REFUSAL, SYSTEM_PROMPT, TOO_LONG, USER_PROMPT, phrase
+from qa.question import clean_question
 from qa.script import to_simplified, to_traditional
 from qa.serialize import answer_json
 from qa.settings import REPO_ROOT, Settings

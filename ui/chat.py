@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.chain import QAChain, clean_question
-from qa.chain import Turn as HistoryTurn
+from qa.chain import QAChain
+from qa.question import Turn as HistoryTurn
+from qa.question import clean_question
 from qa.script import to_simplified
 from qa.serialize import answer_json
 from qa.store import StoreError
