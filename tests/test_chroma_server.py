@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,8 +15,9 @@ import pytest
 from gradio_client import Client
 
 from bench.serve import free_port
-from qa.settings import REPO_ROOT, Settings
+from qa.settings import Settings
 from qa.store import ChunkStore, open_client
+from tests.commands import planqa
 from ui.app import create, launch
 from ui.chat import STORE_DOWN, ChatService
 from ui.cli import open_chain
@@ -79,18 +79,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     running.stop()
 
 
-def planqa(*args: str, url: str, index: Path, **settings: str) -> subprocess.CompletedProcess[str]:
-    """The `planqa` command against the server, with its local files (keyword index, cache) in index."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
-    env.update(PLANQA_CHROMA_URL=url, PLANQA_INDEX_DIR=str(index), **settings)
-    return subprocess.run(
-        [sys.executable, "-m", "ui.cli", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def against(url: str, index: Path, **settings: str) -> dict[str, str]:
+    """Settings for `planqa` against the server, with its local files (keyword index, cache) in index."""
+    return {"PLANQA_CHROMA_URL": url, "PLANQA_INDEX_DIR": str(index), **settings}
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:
@@ -101,7 +92,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_ingest_and_ask_through_the_server_from_two_replicas(server: ChromaServer, tmp_path: Path) -> None:
-    ingest = planqa("ingest", "--json", "--quiet", url=server.url, index=tmp_path / "one")
+    ingest = planqa("ingest", "--json", "--quiet", env=against(server.url, tmp_path / "one"))
     assert ingest.returncode == 0, ingest.stderr
     assert '"chunks": 396' in ingest.stdout and '"added": 396' in ingest.stdout
     assert not (tmp_path / "one" / "chroma").exists()  # nothing embedded: the chunks are on the server
@@ -112,12 +103,12 @@ def test_ingest_and_ask_through_the_server_from_two_replicas(server: ChromaServe
     assert store.generations() == [pointer.collection]
 
     # A second replica has no keyword index of its own yet: it builds it from the server's chunks.
-    ask = planqa("ask", GDP, "--json", url=server.url, index=tmp_path / "two")
+    ask = planqa("ask", GDP, "--json", env=against(server.url, tmp_path / "two"))
     assert ask.returncode == 0, ask.stderr
     assert "386.31亿元" in ask.stdout
     assert [p.name for p in (tmp_path / "two" / "keywords").iterdir()] == [pointer.fingerprint]
 
-    again = planqa("ingest", "--json", "--quiet", url=server.url, index=tmp_path / "two")
+    again = planqa("ingest", "--json", "--quiet", env=against(server.url, tmp_path / "two"))
     assert '"added": 0' in again.stdout and '"removed": 0' in again.stdout
     assert store.pointer() == pointer  # nothing changed: no new generation
 
@@ -142,8 +133,8 @@ def test_chat_and_cli_say_so_while_the_server_is_down_and_recover(
         assert STORE_DOWN in messages[-1]["content"]
         made, message = service.brief("生态环境保护", ["liwan"])
         assert made is None and message == STORE_DOWN
-        assert_one_line_error(planqa("ask", GDP, url=server.url, index=tmp_path / "index"))
-        assert_one_line_error(planqa("ingest", "--quiet", url=server.url, index=tmp_path / "index"))
+        assert_one_line_error(planqa("ask", GDP, env=against(server.url, tmp_path / "index")))
+        assert_one_line_error(planqa("ingest", "--quiet", env=against(server.url, tmp_path / "index")))
 
         server.start()  # same data path, same port: the app's client reconnects by itself
         back = client.predict(question=GDP, api_name="/ask")
@@ -174,7 +165,7 @@ def test_a_hung_server_gets_a_reply_within_the_timeout_and_recovers(
         assert not asking.is_alive(), "the question hung with the server"
         assert time.monotonic() - begun < 30 and replies[-1].notice and replies[-1].answer.text == STORE_DOWN
         begun = time.monotonic()
-        cli = planqa("ask", GDP, url=server.url, index=tmp_path / "index", PLANQA_CHROMA_TIMEOUT_S="3")
+        cli = planqa("ask", GDP, env=against(server.url, tmp_path / "index", PLANQA_CHROMA_TIMEOUT_S="3"))
         assert_one_line_error(cli)
         assert "cannot reach Chroma" in cli.stderr and time.monotonic() - begun < 60
     finally:

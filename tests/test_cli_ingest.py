@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from qa.keywords import KeywordIndex
 from qa.settings import BUNDLED_PLANS
 from qa.store import ChunkStore, open_client
+from tests.commands import planqa
 from ui.cli import main
 
 REPORT_KEYS = {"documents", "chunks", "added", "removed", "unchanged", "failed", "seconds"}
@@ -23,15 +23,7 @@ Run = tuple[Path, subprocess.CompletedProcess[str]]  # an index directory and th
 
 def run_ingest(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run `planqa ingest --json --quiet ARGS` with no PLANQA_ settings but those given."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
-    return subprocess.run(
-        [sys.executable, "-m", "ui.cli", "ingest", "--json", "--quiet", *args],
-        cwd=cwd,
-        env={**clean, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return planqa("ingest", "--json", "--quiet", *args, cwd=cwd, env=env)
 
 
 def report_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from qa.corpus import Corpus
 from qa.keywords import KeywordIndex
 from qa.settings import BUNDLED_PLANS, REPO_ROOT, Settings
 from qa.store import ChunkStore, open_client
+from tests.commands import PLANQA, clean_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -74,11 +74,10 @@ def published(index: Path) -> Published:
 
 
 def ingest(index: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "ingest", "--json", "--quiet", "--index", str(index), *args],
+        [*PLANQA, "ingest", "--json", "--quiet", "--index", str(index), *args],
         cwd=REPO_ROOT,
-        env={**clean, **(env or {})},
+        env=clean_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -5,10 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
-import resource
 import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -21,9 +19,10 @@ from ingest.index import Indexer, IngestReport, chunk_file
 from qa.corpus import Corpus, LiveCorpus
 from qa.embeddings import BundledVectors, cached, export_vectors
 from qa.keywords import KeywordIndex
-from qa.settings import BUNDLED_PLANS, REPO_ROOT
+from qa.settings import BUNDLED_PLANS
 from qa.store import ChunkStore, StoreError, open_client, store_error
 from qa.types import DocumentInfo
+from tests.commands import planqa
 from tests.fakes import BigramEmbeddings
 
 Sources = list[tuple[Path, DocumentInfo | None]]
@@ -386,32 +385,8 @@ def cli_ingest(
     index: Path, wrap: Sequence[str] = (), limit_bytes: int | None = None
 ) -> CompletedProcess[str]:
     """`planqa ingest` of the liwan plan into index, optionally run by a wrapper or with a file size limit."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
-    command = [
-        sys.executable,
-        "-m",
-        "ui.cli",
-        "ingest",
-        "--json",
-        "--quiet",
-        "--index",
-        str(index),
-        str(LIWAN),
-    ]
-
-    def limit() -> None:
-        if limit_bytes is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
-
-    return subprocess.run(
-        [*wrap, *command],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        preexec_fn=limit,
-    )
+    args = ("ingest", "--json", "--quiet", "--index", str(index), str(LIWAN))
+    return planqa(*args, wrap=wrap, limit_bytes=limit_bytes)
 
 
 def assert_clear_error(result: CompletedProcess[str], says: str) -> None:

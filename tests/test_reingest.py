@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,9 +16,10 @@ from ingest.load import read_manifest
 from qa.chain import QAChain
 from qa.corpus import LiveCorpus
 from qa.retrieve import HybridRetriever
-from qa.settings import BUNDLED_PLANS, REPO_ROOT, Settings
+from qa.settings import BUNDLED_PLANS, Settings
 from qa.store import ChunkStore, open_client
 from qa.types import DocumentInfo
+from tests.commands import planqa
 from tests.fakes import BigramEmbeddings
 from ui.cli import open_chain
 
@@ -161,22 +159,10 @@ def test_the_cli_reingesting_beside_a_running_chain(tmp_path: Path) -> None:
         entry["id"] = "liwan-b" if entry["id"] == "liwan" else entry["id"]
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
-    command = [
-        sys.executable,
-        "-m",
-        "ui.cli",
-        "ingest",
-        "--json",
-        "--quiet",
-        "--prune",
-        "--index",
-        str(index),
-    ]
     reader = Reader(answer_ids(chain))
 
     def reingest() -> None:
-        done = subprocess.run([*command, str(folder)], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        done = planqa("ingest", "--json", "--quiet", "--prune", "--index", str(index), str(folder))
         assert done.returncode == 0, done.stderr
 
     reader.during(reingest)
