@@ -1,13 +1,30 @@
-"""The QA set: one JSON object a line (id, doc, question, answer, must_include, evidence, section…)."""
+"""The QA set: one JSON object a line (id, doc, question, answer, must_include, evidence, section…).
+
+Two fields are optional: `style` (how the question is worded) and `history` (the asker's earlier
+questions in the same chat, oldest first).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 UNANSWERABLE_DOC = "none"
 _FIELDS = ("id", "doc", "question", "answer", "must_include", "evidence", "section", "type", "lang")
+PLAN_STYLE = "plan"  # worded after the plan's own text: every item of the sets without a style field
+STYLES = (
+    PLAN_STYLE,
+    "paraphrase",
+    "colloquial",
+    "cantonese",
+    "typo",
+    "two-part",
+    "follow-up",
+    "english",
+    "near-miss",
+)
 
 
 class DatasetError(ValueError):
@@ -27,6 +44,8 @@ class Item:
     section: str
     type: str
     lang: str  # zh-Hans, zh-Hant or en: the question's script
+    style: str = PLAN_STYLE  # one of STYLES: how the question is worded
+    history: tuple[str, ...] = ()  # earlier questions in the same chat, oldest first
 
     @property
     def answerable(self) -> bool:
@@ -50,6 +69,12 @@ def parse_item(obj: object, where: str = "") -> Item:
             raise DatasetError(f"{where}{key} must be a string")
     if not obj["question"].strip():
         raise DatasetError(f"{where}empty question")
+    style = obj.get("style", PLAN_STYLE)
+    if style not in STYLES:
+        raise DatasetError(f"{where}style must be one of {', '.join(STYLES)} (got {style!r})")
+    history = obj.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(q, str) and q.strip() for q in history):
+        raise DatasetError(f"{where}history must be a list of non-empty questions")
     return Item(
         id=obj["id"],
         doc=obj["doc"],
@@ -60,6 +85,8 @@ def parse_item(obj: object, where: str = "") -> Item:
         section=obj["section"],
         type=obj["type"],
         lang=obj["lang"],
+        style=style,
+        history=tuple(history),
     )
 
 
@@ -87,3 +114,22 @@ def load_items(path: Path) -> list[Item]:
     if not items:
         raise DatasetError(f"{path} holds no items")
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class QASet:
+    """A loaded QA file and the name its results go by (the file's stem: qa, resident…)."""
+
+    name: str
+    path: Path
+    items: tuple[Item, ...]
+
+
+def load_sets(paths: Sequence[Path]) -> list[QASet]:
+    """Load several QA files; their stems name their reports, so two files may not share one."""
+    sets: list[QASet] = []
+    for path in paths:
+        if any(s.name == path.stem for s in sets):
+            raise DatasetError(f"two QA files named {path.stem!r}: give files with different names")
+        sets.append(QASet(path.stem, path, tuple(load_items(path))))
+    return sets

@@ -1,10 +1,13 @@
-"""Per-item judgements and their summaries: retrieval, answers, citations, refusals, script, latency."""
+"""Per-item judgements (retrieval, answers, citations, script) and the latency and reachability summaries.
+
+The metrics built from the judgements live in eval/registry.py.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from eval.dataset import Item
@@ -103,84 +106,6 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den else None
-
-
-@dataclass(frozen=True, slots=True)
-class Scores:
-    """Every metric over one group of items; None where the group has nothing to measure."""
-
-    n: int
-    answerable: int
-    recall: dict[int, float | None]  # k → mean share of evidence in the top k (answerable items)
-    mrr: float | None
-    answer_accuracy: float | None  # answerable items whose answer holds every must-include string
-    citation_precision: float | None  # citations of answerable items whose chunk holds gold evidence
-    quote_validity: float | None  # citations whose quote is verbatim in their chunk
-    refusal_rate: float | None  # share of the group refused
-    refusal_precision: float | None  # refusals that were of unanswerable items
-    refusal_recall: float | None  # unanswerable items refused
-    refusal_f1: float | None
-    script_match: float | None  # answers whose own words are in the question's script
-
-    def get(self, name: str) -> float | None:
-        """A metric by name: a field name, or recall@k."""
-        if name.startswith("recall@"):
-            return self.recall.get(int(name.removeprefix("recall@")))
-        if name not in Scores.__dataclass_fields__ or name == "recall":
-            raise KeyError(f"unknown metric {name!r}")
-        value = getattr(self, name)
-        return None if value is None else float(value)
-
-
-def score(items: Sequence[Item], outcomes: Sequence[Outcome]) -> Scores:
-    """Score a group of items against what a system did with them (matched by id)."""
-    by_id = {o.item_id: o for o in outcomes}
-    pairs = [(i, by_id[i.id]) for i in items if i.id in by_id]
-    answerable = [(i, o) for i, o in pairs if i.answerable]
-    unanswerable = sum(1 for i, _ in pairs if not i.answerable)
-
-    def mean(values: list[float]) -> float | None:
-        return sum(values) / len(values) if values else None
-
-    recall = {k: mean([recall_at(i, o.retrieved, k) for i, o in answerable]) for k in RECALL_KS}
-    cited = [supported(i, c) for i, o in answerable for c in o.citations]
-    quotes = [quote_valid(c) for _, o in pairs for c in o.citations]
-    refused = sum(1 for _, o in pairs if o.refused)
-    right = sum(1 for i, o in pairs if o.refused and not i.answerable)
-    precision = (_ratio(right, refused) or 0.0) if unanswerable else None
-    recall_refusal = _ratio(right, unanswerable)
-    f1 = None
-    if precision is not None and recall_refusal is not None:
-        both = precision + recall_refusal
-        f1 = 2 * precision * recall_refusal / both if both else 0.0
-    return Scores(
-        n=len(pairs),
-        answerable=len(answerable),
-        recall=recall,
-        mrr=mean([reciprocal_rank(i, o.retrieved) for i, o in answerable]),
-        answer_accuracy=mean([float(answer_correct(i, o.answer)) for i, o in answerable]),
-        citation_precision=_ratio(sum(cited), len(cited)),
-        quote_validity=_ratio(sum(quotes), len(quotes)),
-        refusal_rate=_ratio(refused, len(pairs)),
-        refusal_precision=precision,
-        refusal_recall=recall_refusal,
-        refusal_f1=f1,
-        script_match=mean([float(script_matches(i.lang, o.answer)) for i, o in pairs]),
-    )
-
-
-def score_by(
-    items: Sequence[Item], outcomes: Sequence[Outcome], key: Callable[[Item], str]
-) -> dict[str, Scores]:
-    """Scores per group of items (by type, by language…), groups in first-seen order."""
-    groups: dict[str, list[Item]] = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    return {name: score(group, outcomes) for name, group in groups.items()}
-
-
 def latency(outcomes: Sequence[Outcome]) -> dict[str, dict[str, float | None]]:
     """p50 and p95 milliseconds per stage (retrieve, answer, total)."""
     out: dict[str, dict[str, float | None]] = {}
@@ -193,4 +118,4 @@ def latency(outcomes: Sequence[Outcome]) -> dict[str, dict[str, float | None]]:
 def reachable(items: Sequence[Item], passages: Sequence[str]) -> float | None:
     """Share of gold evidence strings that lie inside some indexed passage: the ceiling on recall."""
     wanted = [to_simplified(e) for i in items for e in i.evidence]
-    return _ratio(sum(1 for e in wanted if any(e in p for p in passages)), len(wanted))
+    return sum(1 for e in wanted if any(e in p for p in passages)) / len(wanted) if wanted else None

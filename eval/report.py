@@ -3,59 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import RECALL_KS, STAGES, Scores
+from eval.metrics import STAGES
+from eval.registry import BY_NAME, METRICS, Scores, definitions
 from eval.run import Evaluation, SystemResult
 
-HEADLINE = (
-    "recall@1",
-    "recall@5",
-    "recall@10",
-    "mrr",
-    "answer_accuracy",
-    "citation_precision",
-    "quote_validity",
-    "refusal_f1",
-    "script_match",
+CHART = tuple(m.name for m in METRICS if m.chart)
+GROUP_COLUMNS = ("n", *(m.name for m in METRICS if m.grouped))
+GROUPINGS = (("by_type", "question type"), ("by_lang", "question language"), ("by_style", "wording style"))
+REACHABLE = (
+    "- **evidence reachable**: share of gold evidence strings lying whole inside some indexed chunk: the "
+    "ceiling on recall."
 )
-CHART = ("recall@5", "mrr", "answer_accuracy", "citation_precision", "refusal_f1", "script_match")
-GROUP_COLUMNS = (
-    "n",
-    "recall@5",
-    "mrr",
-    "answer_accuracy",
-    "citation_precision",
-    "refusal_rate",
-    "script_match",
-)
-LABELS = {
-    "n": "items",
-    "mrr": "MRR",
-    "answer_accuracy": "answer acc.",
-    "citation_precision": "citation prec.",
-    "quote_validity": "quote validity",
-    "refusal_rate": "refused",
-    "refusal_precision": "refusal P",
-    "refusal_recall": "refusal R",
-    "refusal_f1": "refusal F1",
-    "script_match": "script match",
-}
-DEFINITIONS = """\
-- **recall@k**: share of an answerable item's gold evidence strings found (OpenCC t2s on both sides) inside
-  one of the top k retrieved chunks, where a chunk is its Simplified section path + newline + Simplified text.
-- **MRR**: 1 / rank of the first retrieved chunk holding any gold evidence string (0 if none in the top k).
-- **answer accuracy**: answerable items whose answer (t2s) contains every `must_include` string.
-- **citation precision**: citations on answerable items whose cited chunk holds gold evidence.
-- **quote validity**: citations whose quote is a verbatim substring of the cited chunk's text.
-- **refusal P/R/F1**: a refusal is right when the item is unanswerable (`doc == "none"`).
-- **script match**: the answer with 「…」 quotes removed is in the question's script (`detect_script`; text
-  whose characters are written alike in both scripts counts as a match); for English questions the answer's
-  own words must be English (it is detected as English, or its first word is).
-- **evidence reachable**: share of gold evidence strings lying whole inside some indexed chunk: the
-  ceiling on recall.
-"""
+
+
+def _label(name: str) -> str:
+    return "items" if name == "n" else BY_NAME[name].label
 
 
 def _value(scores: Scores, name: str) -> float | None:
@@ -63,26 +29,12 @@ def _value(scores: Scores, name: str) -> float | None:
 
 
 def scores_json(scores: Scores) -> dict[str, Any]:
-    """Scores as flat JSON: recall@k keys, values rounded to 4 places."""
-    names = (
-        "n",
-        "answerable",
-        *(f"recall@{k}" for k in RECALL_KS),
-        "mrr",
-        "answer_accuracy",
-        "citation_precision",
-        "quote_validity",
-        "refusal_rate",
-        "refusal_precision",
-        "refusal_recall",
-        "refusal_f1",
-        "script_match",
-    )
-    out: dict[str, Any] = {}
-    for name in names:
-        value = scores.answerable if name == "answerable" else _value(scores, name)
-        out[name] = int(value) if name in {"n", "answerable"} and value is not None else _round(value)
-    return out
+    """Scores as flat JSON: n, answerable, then every registered metric, rounded to 4 places."""
+    return {
+        "n": scores.n,
+        "answerable": scores.answerable,
+        **{name: _round(value) for name, value in scores.values.items()},
+    }
 
 
 def _round(value: float | None) -> float | None:
@@ -96,6 +48,7 @@ def system_json(result: SystemResult) -> dict[str, Any]:
         "overall": scores_json(result.overall),
         "by_type": {k: scores_json(v) for k, v in result.by_type.items()},
         "by_lang": {k: scores_json(v) for k, v in result.by_lang.items()},
+        "by_style": {k: scores_json(v) for k, v in result.by_style.items()},
         "latency_ms": {s: {q: _round(v) for q, v in qs.items()} for s, qs in result.latency_ms.items()},
         "evidence_reachable": _round(result.evidence_reachable),
     }
@@ -119,7 +72,8 @@ def _fmt(value: float | None, name: str = "") -> str:
         return str(int(value))
     if name == "ms":
         return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
-    return f"{value:.3f}"
+    digits = BY_NAME[name].digits if name in BY_NAME else 3
+    return f"{value:.{digits}f}"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -131,13 +85,13 @@ def headline_table(evaluation: Evaluation) -> list[str]:
     """Ours beside each baseline, each baseline value with its ratio to ours."""
     systems = [evaluation.ours, *evaluation.baselines]
     rows = []
-    for name in HEADLINE:
-        ours = evaluation.ours.overall.get(name)
-        cells = [LABELS.get(name, name), _fmt(ours)]
+    for metric in METRICS:
+        ours = evaluation.ours.overall.get(metric.name)
+        cells = [metric.label, _fmt(ours, metric.name)]
         for baseline in evaluation.baselines:
-            theirs = baseline.overall.get(name)
+            theirs = baseline.overall.get(metric.name)
             ratio = f" ({theirs / ours:.2f}×)" if theirs is not None and ours else ""
-            cells.append(_fmt(theirs) + ratio)
+            cells.append(_fmt(theirs, metric.name) + ratio)
         rows.append(cells)
     for stage in STAGES:
         for q in ("p50", "p95"):
@@ -146,10 +100,15 @@ def headline_table(evaluation: Evaluation) -> list[str]:
     return _table(["metric", *(s.name for s in systems)], rows)
 
 
-def group_table(groups: dict[str, Scores]) -> list[str]:
-    """One row per group (question type or language)."""
+def group_table(groups: dict[str, Scores], title: str = "group") -> list[str]:
+    """One row per group (question type, language, style, or QA file)."""
     rows = [[name, *(_fmt(_value(s, c), c) for c in GROUP_COLUMNS)] for name, s in groups.items()]
-    return _table(["group", *(LABELS.get(c, c) for c in GROUP_COLUMNS)], rows)
+    return _table([title, *(_label(c) for c in GROUP_COLUMNS)], rows)
+
+
+def files_table(runs: Sequence[tuple[str, Evaluation]]) -> list[str]:
+    """Our headline row for each QA file of a run, by name."""
+    return group_table({name: e.ours.overall for name, e in runs}, "QA file")
 
 
 def report_markdown(evaluation: Evaluation) -> str:
@@ -169,22 +128,14 @@ def report_markdown(evaluation: Evaluation) -> str:
         "![headline metrics](chart.png)",
         "",
     ]
-    for baseline in evaluation.baselines:
-        lines.append(f"- **{baseline.name}**: {baseline.description}")
-    lines += [
-        "",
-        "## Ours by question type",
-        "",
-        *group_table(evaluation.ours.by_type),
-        "",
-        "## Ours by question language",
-        "",
-        *group_table(evaluation.ours.by_lang),
-        "",
-    ]
+    if evaluation.baselines:
+        lines += [*(f"- **{b.name}**: {b.description}" for b in evaluation.baselines), ""]
+    for attribute, title in GROUPINGS:
+        lines += [f"## Ours by {title}", "", *group_table(getattr(evaluation.ours, attribute)), ""]
     wrong = [r["id"] for r in evaluation.records if r["judged"].get("answer_correct") is False]
     missed = [r["id"] for r in evaluation.records if r["judged"].get("first_evidence_rank", 0) is None]
     bad_refusals = [r["id"] for r in evaluation.records if r["judged"].get("refusal_correct") is False]
+    needless = [r["id"] for r in evaluation.records if r.get("refused") and "answer_correct" in r["judged"]]
     mismatched = [r["id"] for r in evaluation.records if not r["judged"]["script_match"]]
     lines += [
         "## Items to look at",
@@ -192,11 +143,14 @@ def report_markdown(evaluation: Evaluation) -> str:
         f"- answer missing a must-include string ({len(wrong)}): {', '.join(wrong) or '—'}",
         f"- no gold evidence retrieved in the top k ({len(missed)}): {', '.join(missed) or '—'}",
         f"- unanswerable but answered ({len(bad_refusals)}): {', '.join(bad_refusals) or '—'}",
+        f"- answerable but refused ({len(needless)}): {', '.join(needless) or '—'}",
         f"- answer not in the question's script ({len(mismatched)}): {', '.join(mismatched) or '—'}",
         "",
         "## Definitions",
         "",
-        DEFINITIONS,
+        *definitions(),
+        REACHABLE,
+        "",
         "## Notes",
         "",
         *(f"- {n}" for n in evaluation.notes),
@@ -220,7 +174,7 @@ def write_chart(evaluation: Evaluation, path: Path) -> None:
         positions = [i + (n - (len(systems) - 1) / 2) * width for i in range(len(CHART))]
         bars = ax.bar(positions, values, width, label=system.name)
         ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
-    ax.set_xticks(range(len(CHART)), [LABELS.get(m, m) for m in CHART])
+    ax.set_xticks(range(len(CHART)), [_label(m) for m in CHART])
     ax.set_ylim(0, 1.18)
     ax.set_ylabel("score")
     config = evaluation.config
@@ -240,3 +194,42 @@ def write_report(evaluation: Evaluation, out_dir: Path) -> list[Path]:
     paths[1].write_text(report_markdown(evaluation), encoding="utf-8")
     write_chart(evaluation, paths[2])
     return paths
+
+
+def _items(n: int) -> str:
+    return f"{n} item" if n == 1 else f"{n} items"
+
+
+def summary_markdown(runs: Sequence[tuple[str, Evaluation]]) -> str:
+    """The page beside the per-file reports of a run over several QA files."""
+    c = runs[0][1].config
+    lines = [
+        f"# PlanQA evaluation — {len(runs)} QA files",
+        "",
+        f"{c.get('date', '')} · {c.get('machine', '')}  ",
+        f"backend `{c.get('backend')}` · k = {c.get('k')} · index `{c.get('index', '')}`",
+        "",
+        "## Ours per QA file",
+        "",
+        *files_table(runs),
+        "",
+        *(
+            f"- [{name}]({name}/report.md): `{e.config.get('qa')}`, {_items(e.ours.overall.n)}"
+            for name, e in runs
+        ),
+        "",
+        "Each file's report has the baselines (if run), the tables by type, language and style, and the "
+        "definitions.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_reports(runs: Sequence[tuple[str, Evaluation]], out_dir: Path) -> list[Path]:
+    """One QA file: its report in out_dir. Several: each in out_dir/NAME/, with summary.md beside them."""
+    if len(runs) == 1:
+        return write_report(runs[0][1], out_dir)
+    paths = [path for name, evaluation in runs for path in write_report(evaluation, out_dir / name)]
+    summary = out_dir / "summary.md"
+    summary.write_text(summary_markdown(runs), encoding="utf-8")
+    return [*paths, summary]

@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from eval.baselines import NAIVE_DIRNAME, bm25_baseline, build_naive, dense_baseline, naive_baseline
-from eval.dataset import Item
-from eval.metrics import Outcome, Scores, latency, reachable, score, score_by
+from eval.dataset import Item, QASet
+from eval.metrics import Outcome, latency, reachable
+from eval.registry import Scores, score, score_by
 from eval.systems import Baseline, chunk_passage, run_baseline, run_chain
 from qa.chain import QAChain
 
 LEAD_NOTE = (
     "Baselines are retrieval-only; their answer is the top passage's first sentences, verbatim "
-    "(up to 360 characters), cited as one citation, and they never refuse."
+    "(up to 360 characters), cited as one citation, and they never refuse. They see only an item's own "
+    "question, never the earlier questions of its chat."
 )
 NOISE_NOTE = (
     "Latencies were measured on a shared 2-core machine while other work was running; "
@@ -28,13 +30,14 @@ NOISE_NOTE = (
 
 @dataclass(frozen=True, slots=True)
 class SystemResult:
-    """One system's scores overall, per question type and per question language, and its latency."""
+    """One system's scores overall, per question type, language and wording style, and its latency."""
 
     name: str
     description: str
     overall: Scores
     by_type: dict[str, Scores]
     by_lang: dict[str, Scores]
+    by_style: dict[str, Scores]
     latency_ms: dict[str, dict[str, float | None]]
     evidence_reachable: float | None  # share of gold evidence inside some indexed passage
 
@@ -64,6 +67,7 @@ def summarize(
         overall=score(items, outcomes),
         by_type=score_by(items, outcomes, lambda i: i.type),
         by_lang=score_by(items, outcomes, lambda i: i.lang),
+        by_style=score_by(items, outcomes, lambda i: i.style),
         latency_ms=latency(outcomes),
         evidence_reachable=reachable(items, universe) if universe else None,
     )
@@ -120,3 +124,26 @@ def evaluate(
     }
     notes = (NOISE_NOTE, LEAD_NOTE) if baselines else (NOISE_NOTE,)
     return Evaluation(ours, records, tuple(results), settings, notes)
+
+
+def evaluate_sets(
+    chain: QAChain,
+    sets: Sequence[QASet],
+    *,
+    k: int = 10,
+    baselines: Sequence[Baseline] = (),
+    config: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> list[Evaluation]:
+    """Evaluate each QA set on its own, all with the same chain, index and baselines."""
+    return [
+        evaluate(
+            chain,
+            qa.items,
+            k=k,
+            baselines=baselines,
+            config={"qa": qa.path.name, **(config or {})},
+            progress=progress,
+        )
+        for qa in sets
+    ]

@@ -5,17 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tqdm import tqdm
 
 from eval.dataset import Item
 from eval.metrics import Cited, Outcome, answer_correct, evidence_ranks, script_matches
-from qa.chain import QAChain
 from qa.sentences import sentence_spans
 from qa.serialize import answer_json
 from qa.types import Answer, Chunk
 
+Turn = tuple[str, str]  # (question, answer) of an earlier exchange in the same chat
 LEAD_CHARS = 360  # the trivial answer's budget: the extractive backend quotes at most this much
 WARM_UP = "从化区“十四五”时期的主要目标是什么？"
 
@@ -34,6 +34,14 @@ def chunk_passage(chunk: Chunk) -> Passage:
 
 
 Search = Callable[[str, int], list[Passage]]
+
+
+class Asker(Protocol):
+    """What the evaluator needs of the answering chain (qa.chain.QAChain is one)."""
+
+    def ask(self, question: str, history: Sequence[Turn] = (), district: str | None = None) -> Answer:
+        """Answer one question after the earlier turns of its chat."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +78,16 @@ def judged(item: Item, outcome: Outcome) -> dict[str, Any]:
     return verdict
 
 
-def record_of(item: Item, answer: Answer, outcome: Outcome) -> dict[str, Any]:
-    """One report record: the `ask --json` shapes plus the item's labels and verdicts."""
+def record_of(item: Item, answer: Answer, outcome: Outcome, history: Sequence[Turn] = ()) -> dict[str, Any]:
+    """One report record: the `ask --json` shapes plus the item's labels, earlier turns and verdicts."""
     shown = answer_json(answer)
     return {
         "id": item.id,
         "question": item.question,
         "type": item.type,
         "lang": item.lang,
+        "style": item.style,
+        "history": [{"question": q, "answer": a} for q, a in history],
         "answer": shown["answer"],
         "refused": shown["refused"],
         "citations": shown["citations"],
@@ -87,18 +97,31 @@ def record_of(item: Item, answer: Answer, outcome: Outcome) -> dict[str, Any]:
     }
 
 
+def replay(chain: Asker, questions: Sequence[str]) -> tuple[Turn, ...]:
+    """Ask a chat's earlier questions in order, each after the turns before it; return the turns."""
+    turns: list[Turn] = []
+    for question in questions:
+        turns.append((question, chain.ask(question, history=tuple(turns)).text))
+    return tuple(turns)
+
+
 def run_chain(
-    chain: QAChain, items: Sequence[Item], *, progress: bool = True
+    chain: Asker, items: Sequence[Item], *, progress: bool = True
 ) -> tuple[list[Outcome], list[dict[str, Any]]]:
-    """Ask the chain every question (after one untimed warm-up) and keep outcomes and report records."""
+    """Ask the chain every question (after one untimed warm-up) and keep outcomes and report records.
+
+    An item with a history is asked as the last turn of its chat: its earlier questions go through the
+    chain first, and only the last answer is scored (its timings are that answer's own).
+    """
     chain.ask(WARM_UP)  # loads the embedding model and tokenizer, which no user waits for twice
     outcomes: list[Outcome] = []
     records: list[dict[str, Any]] = []
     for item in tqdm(items, desc="ours", unit="q", disable=not progress):
-        answer = chain.ask(item.question)
+        turns = replay(chain, item.history)
+        answer = chain.ask(item.question, history=turns)
         outcome = outcome_of(item, answer)
         outcomes.append(outcome)
-        records.append(record_of(item, answer, outcome))
+        records.append(record_of(item, answer, outcome, turns))
     return outcomes, records
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from eval.baselines import build_naive
 from eval.dataset import DatasetError, Item, load_items
-from eval.gate import GateError, failures, load_minimums
+from eval.gate import GateError, Limits, failures, load_thresholds
 from eval.metrics import (
     Cited,
     Outcome,
@@ -22,9 +22,9 @@ from eval.metrics import (
     quote_valid,
     recall_at,
     reciprocal_rank,
-    score,
     script_matches,
 )
+from eval.registry import score
 from eval.report import write_report
 from eval.run import Evaluation, summarize
 from eval.systems import lead_sentences
@@ -122,15 +122,16 @@ def test_refusals_are_counted_against_unanswerable_items() -> None:
         outcome("none-2", "天河区……"),  # answered what the plans do not say
     ]
     scores = score(items, outcomes)
-    assert (scores.refusal_precision, scores.refusal_recall, scores.refusal_f1) == (0.5, 0.5, 0.5)
-    assert scores.answer_accuracy == 0.5  # the refused answerable item counts as wrong
-    assert scores.refusal_rate == 0.5
+    assert [scores.get(m) for m in ("refusal_precision", "refusal_recall", "refusal_f1")] == [0.5, 0.5, 0.5]
+    assert scores.get("answer_accuracy") == 0.5  # the refused answerable item counts as wrong
+    assert scores.get("refusal_rate") == 0.5
+    assert scores.get("answerable_refused") == 0.5 and scores.get("unanswerable_refused") == 0.5
 
 
 def test_a_system_that_never_refuses_scores_zero_refusal_f1() -> None:
     scores = score([item(), unanswerable("none-1")], [outcome("ch-003", "69.1%"), outcome("none-1", "……")])
-    assert (scores.refusal_precision, scores.refusal_recall, scores.refusal_f1) == (0.0, 0.0, 0.0)
-    assert score([item()], [outcome("ch-003", "69.1%")]).refusal_f1 is None  # nothing to refuse
+    assert [scores.get(m) for m in ("refusal_precision", "refusal_recall", "refusal_f1")] == [0.0, 0.0, 0.0]
+    assert score([item()], [outcome("ch-003", "69.1%")]).get("refusal_f1") is None  # nothing to refuse
 
 
 def test_citation_precision_and_quote_validity_over_all_citations() -> None:
@@ -138,8 +139,8 @@ def test_citation_precision_and_quote_validity_over_all_citations() -> None:
     other = "城乡居民医保覆盖超过48.54万人。"
     citations = (Cited(passage(good), good, good), Cited(passage(other), other, "医保覆盖超过48万人"))
     scores = score([item()], [outcome("ch-003", "「…」[1]「…」[2]", citations=citations)])
-    assert scores.citation_precision == 0.5
-    assert scores.quote_validity == 0.5
+    assert scores.get("citation_precision") == 0.5
+    assert scores.get("quote_validity") == 0.5
 
 
 # ---------------------------------------------------------------- script
@@ -208,13 +209,13 @@ def test_the_bundled_qa_set_loads() -> None:
 
 def test_gate_reports_each_metric_below_its_minimum(tmp_path: Path) -> None:
     scores = score([item()], [outcome("ch-003", "69.1%", retrieved=(passage(FOREST),))])
-    assert failures(scores, {"recall@5": 0.9, "answer_accuracy": 1.0}) == []
-    failed = failures(scores, {"recall@5": 1.01, "refusal_f1": 0.5, "bogus": 0.1})
+    assert failures(scores, Limits({"recall@5": 0.9, "answer_accuracy": 1.0})) == []
+    failed = failures(scores, Limits({"recall@5": 1.01, "refusal_f1": 0.5, "bogus": 0.1}))
     assert failed[0] == "recall@5: 1.0000 is below the minimum 1.01"
     assert "not measurable" in failed[1] and "unknown metric" in failed[2]
     (tmp_path / "t.json").write_text('{"recall@5": 0.9}', encoding="utf-8")
     with pytest.raises(GateError, match="minimum"):
-        load_minimums(tmp_path / "t.json")
+        load_thresholds(tmp_path / "t.json")
 
 
 def test_report_files_have_the_promised_shapes(tmp_path: Path) -> None:
@@ -256,7 +257,7 @@ def test_eval_cli_rejects_a_missing_qa_file(tmp_path: Path, capsys: pytest.Captu
 
 
 @pytest.mark.slow
-def test_eval_cli_on_a_tiny_qa_file_against_a_real_index(tmp_path: Path) -> None:
+def test_eval_cli_on_two_tiny_qa_files_against_a_real_index(tmp_path: Path) -> None:
     index, out = tmp_path / "index", tmp_path / "out"
     cli = [sys.executable, "-m", "ui.cli"]
     ingest = subprocess.run(
@@ -274,13 +275,26 @@ def test_eval_cli_on_a_tiny_qa_file_against_a_real_index(tmp_path: Path) -> None
         if json.loads(ln)["id"] in wanted
     ]
     (tmp_path / "tiny.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "gate.json").write_text('{"minimum": {"recall@10": 0.0, "quote_validity": 1.01}}')
+    chat = {
+        **json.loads(lines[0]),
+        "id": "rd-001",
+        "style": "follow-up",
+        "history": ["从化区有哪些规划目标？"],
+    }
+    (tmp_path / "chat.jsonl").write_text(json.dumps(chat, ensure_ascii=False) + "\n", encoding="utf-8")
+    gate = {
+        "minimum": {"recall@10": 0.0, "quote_validity": 1.01},  # for tiny, the first file
+        "files": {"chat": {"maximum": {"answer_chars_p50": 1.0}}, "elsewhere": {"minimum": {"mrr": 0.5}}},
+    }
+    (tmp_path / "gate.json").write_text(json.dumps(gate), encoding="utf-8")
     run = subprocess.run(
         [
             *cli,
             "eval",
             "--qa",
             str(tmp_path / "tiny.jsonl"),
+            "--qa",
+            str(tmp_path / "chat.jsonl"),
             "--index",
             str(index),
             "--out",
@@ -294,11 +308,19 @@ def test_eval_cli_on_a_tiny_qa_file_against_a_real_index(tmp_path: Path) -> None
         cwd=ROOT,
     )
     assert run.returncode == 1, run.stderr
-    assert "eval gate failed: quote_validity" in run.stderr and "recall@10" not in run.stderr
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert "eval gate failed: tiny: quote_validity" in run.stderr and "recall@10" not in run.stderr
+    assert "eval gate failed: chat: answer_chars_p50" in run.stderr
+    assert "limits for 'elsewhere', which this run does not score" in run.stderr
+    rows = [ln for ln in run.stdout.splitlines() if ln.startswith(("| tiny |", "| chat |"))]
+    assert [r.split(" | ")[1] for r in rows] == ["4", "1"]  # one headline row per file: its item count
+    report = json.loads((out / "tiny" / "report.json").read_text(encoding="utf-8"))
     assert {r["id"] for r in report["records"]} == wanted
     record = report["records"][0]
     assert {"id", "question", "answer", "refused", "citations", "retrieved", "latency_ms"} <= set(record)
     assert set(record["latency_ms"]) == {"retrieve", "answer", "total"}
     assert report["metrics"]["overall"]["n"] == 4 and report["metrics"]["overall"]["recall@10"] > 0
-    assert (out / "report.md").exists() and (out / "chart.png").exists()
+    assert (out / "tiny" / "report.md").exists() and (out / "tiny" / "chart.png").exists()
+    followed = json.loads((out / "chat" / "report.json").read_text(encoding="utf-8"))
+    assert followed["records"][0]["history"][0]["question"] == "从化区有哪些规划目标？"
+    assert list(followed["metrics"]["by_style"]) == ["follow-up"]
+    assert "| chat |" in (out / "summary.md").read_text(encoding="utf-8")

@@ -84,43 +84,54 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.dataset import DatasetError, load_items
-    from eval.gate import GateError, failures, load_minimums
-    from eval.report import headline_table, write_report
-    from eval.run import evaluate, standard_baselines
+    from eval.dataset import DatasetError, load_sets
+    from eval.gate import GateError, failures, load_thresholds
+    from eval.report import files_table, headline_table, write_reports
+    from eval.run import evaluate_sets, standard_baselines
     from qa.settings import REPO_ROOT
     from qa.store import StoreError
 
     if not 1 <= args.k <= 100:
         print("错误 error: --k must be between 1 and 100", file=sys.stderr)
         return 2
-    qa_path = args.qa or REPO_ROOT / "eval" / "qa.jsonl"
     overrides = {"top_k": args.k, **({"backend": args.backend} if args.backend else {})}
     settings = settings.model_copy(update=overrides)
     index_dir = settings.index_path(args.index)
     try:
-        minimums = load_minimums(args.gate) if args.gate else {}
-        items = load_items(qa_path)
+        thresholds = load_thresholds(args.gate) if args.gate else None
+        sets = load_sets(args.qa or [REPO_ROOT / "eval" / "qa.jsonl"])
         chain = open_chain(settings, index_dir)
         progress = not args.quiet
         baselines = []
         if args.baselines:
             model = settings.embedding_model
             baselines = standard_baselines(chain, index_dir, settings.plans_dir, model, progress=progress)
-        config = {"qa": qa_path.name, "index": str(index_dir)}
-        evaluation = evaluate(chain, items, k=args.k, baselines=baselines, config=config, progress=progress)
+        config = {"index": str(index_dir)}
+        evaluations = evaluate_sets(
+            chain, sets, k=args.k, baselines=baselines, config=config, progress=progress
+        )
     except (DatasetError, GateError, StoreError, ValueError, RuntimeError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
-    print("\n".join(headline_table(evaluation)))
+    runs = [(qa.name, evaluation) for qa, evaluation in zip(sets, evaluations, strict=True)]
+    print("\n".join(headline_table(evaluations[0]) if len(runs) == 1 else files_table(runs)))
     if args.out:
-        for path in write_report(evaluation, args.out):
+        for path in write_reports(runs, args.out):
             print(f"wrote {path}", file=sys.stderr)
-    failed = failures(evaluation.ours.overall, minimums)
+    names = [name for name, _ in runs]
+    gated = thresholds.assign(names) if thresholds else {}
+    for unused in sorted(set(thresholds.files if thresholds else ()) - set(names)):
+        print(f"note: {args.gate} has limits for {unused!r}, which this run does not score", file=sys.stderr)
+    failed = []
+    for name, evaluation in runs:
+        if name in gated:
+            prefix = f"{name}: " if len(runs) > 1 else ""
+            failed += [prefix + m for m in failures(evaluation.ours.overall, gated[name])]
     for message in failed:
         print(f"评测未达标 eval gate failed: {message}", file=sys.stderr)
-    if minimums and not failed:
-        print(f"eval gate passed ({len(minimums)} minimums from {args.gate})", file=sys.stderr)
+    if gated and not failed:
+        limits = sum(len(x) for x in gated.values())
+        print(f"eval gate passed ({limits} limits on {', '.join(gated)} from {args.gate})", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -249,14 +260,14 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--district", help="restrict to one plan: a doc id (conghua, liwan) or district name")
     ask.set_defaults(run=_ask)
 
-    ev = sub.add_parser("eval", help="score the system (and baselines) on a QA set; gate on minimums")
-    ev.add_argument("--qa", type=Path, help="QA file, one JSON item a line (default: eval/qa.jsonl)")
+    ev = sub.add_parser("eval", help="score the system (and baselines) on QA sets; gate on limits")
+    ev.add_argument("--qa", type=Path, action="append", help="QA file (repeatable; default: eval/qa.jsonl)")
     ev.add_argument("--index", type=Path, help="index directory (default: PLANQA_INDEX_DIR)")
     ev.add_argument("--backend", choices=["extractive", "openai", "llamacpp"], help="answer backend")
     ev.add_argument("--k", type=int, default=10, help="passages retrieved per question (default 10)")
-    ev.add_argument("--out", type=Path, help="write report.json, report.md and chart.png here")
+    ev.add_argument("--out", type=Path, help="write reports here (several --qa: a folder each, summary.md)")
     ev.add_argument("--baselines", action="store_true", help="also run the three baselines")
-    ev.add_argument("--gate", type=Path, help="thresholds file; exit 1 when a metric is below its minimum")
+    ev.add_argument("--gate", type=Path, help="thresholds file; exit 1 when a metric is outside its limits")
     ev.add_argument("--quiet", action="store_true", help="no progress bars")
     ev.set_defaults(run=_eval)
     _add_app_commands(sub)
