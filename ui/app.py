@@ -52,9 +52,10 @@ def build_app(service: ChatService, concurrency_limit: int = 2) -> gr.Blocks:
         def restart() -> tuple[Any, ...]:
             return [], [], sources_html([]), "", gr.Group(visible=False), None
 
-        def like(done: list[Turn], data: gr.LikeData) -> tuple[Any, ...]:
+        def like(done: list[Turn], data: gr.LikeData, request: gr.Request) -> tuple[Any, ...]:
             index = data.index if isinstance(data.index, int) else data.index[0]
-            row = service.vote(done or [], index, data.liked) if isinstance(data.liked, bool) else None
+            liked = data.liked if isinstance(data.liked, bool) else None  # "": the vote was clicked off
+            row = service.vote(done or [], index, liked, _session(request))
             return row, gr.Group(visible=row is not None), ""
 
         def send_comment(row: int | None, text: str) -> Any:

@@ -183,13 +183,21 @@ class ChatService:
         logger.warning("question not answered: %s", exc)
         return Answer(question=question, text=STORE_DOWN, refused=True, backend=self.chain.backend)
 
-    def vote(self, turns: Sequence[Turn], message_index: int, liked: bool) -> int | None:
-        """Store a vote on the answer at a Chatbot message index; the feedback row id, or None."""
+    def vote(
+        self, turns: Sequence[Turn], message_index: int, liked: bool | None, session: str = ""
+    ) -> int | None:
+        """Store a session's one vote on the answer at a Chatbot message index (None: take it back).
+
+        Returns the feedback row id, or None when nothing is stored.
+        """
         turn_index = message_index // 2
         if not 0 <= turn_index < len(turns) or turns[turn_index].notice:
             return None
         turn = turns[turn_index]
-        return self.feedback.record(turn.answer, liked, district=turn.district)
+        if liked is None:
+            self.feedback.withdraw(session, turn.key)
+            return None
+        return self.feedback.record(turn.answer, liked, district=turn.district, session=session, key=turn.key)
 
     def comment(self, row_id: int | None, text: str) -> bool:
         """Attach an optional comment to the last vote."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
+from uuid import uuid4
 
 from qa.types import Answer, Chunk, Citation
 from qa.verify import printable
@@ -31,6 +32,7 @@ class Turn:
     answer: Answer
     district: str | None = None
     notice: bool = False
+    key: str = field(default_factory=lambda: uuid4().hex)  # names the answer for its one vote
 
 
 def line_of(chunk: Chunk, offset: int) -> int:
