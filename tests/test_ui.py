@@ -21,7 +21,7 @@ from ui.chat import ChatService, chat_messages, district_id, examples, history
 from ui.cli import main, one_shot
 from ui.feedback import COLUMNS, FeedbackStore
 from ui.limits import RateLimiter
-from ui.render import Turn, answer_html, question_html, safe_markdown, sources_html
+from ui.render import Turn, answer_html, brief_preview_html, question_html, sources_html
 
 GDP = "从化区2020年的地区生产总值是多少？"
 EVIL = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -114,9 +114,12 @@ def test_sources_show_title_section_line_and_the_highlighted_quote() -> None:
     assert "第一段。<mark>" in html
 
 
-def test_safe_markdown_cannot_carry_html_but_keeps_quotes() -> None:
-    shown = safe_markdown(f"> 引文{EVIL} & 其他")
-    assert shown == '> 引文&lt;img src=x onerror="alert(1)">&lt;script>alert(2)&lt;/script> &amp; 其他'
+def test_the_brief_preview_cannot_carry_html_but_keeps_quotes() -> None:
+    shown = brief_preview_html(f"> 引文{EVIL} & 其他")
+    assert shown == (
+        "<blockquote>引文&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"
+        " &amp; 其他</blockquote>"
+    )
 
 
 def test_district_choices_map_to_the_chain_argument() -> None:

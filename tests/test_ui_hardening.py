@@ -1,22 +1,31 @@
-"""Votes and exports: one vote per answer per session, CSV cells that cannot run as formulas."""
+"""Votes, exports and previews: one vote per answer per session, CSV cells that cannot run as formulas, a
+briefing preview without images, briefing files that do not pile up."""
 
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 import pytest
 
 from qa.chain import QAChain
+from qa.settings import Settings
 from qa.types import Answer, Chunk, Citation
 from tests.ui_index import plans_chain
+from ui.app import DOWNLOAD_CACHE, create
+from ui.brief import Brief, DistrictBrief, Point, brief_markdown
 from ui.chat import ChatService
+from ui.downloads import DownloadFolders
 from ui.feedback import COLUMNS, FeedbackStore, spreadsheet_safe
 from ui.limits import RateLimiter
-from ui.render import Turn
+from ui.render import Turn, brief_preview_html
 
 GDP = "从化区2020年的地区生产总值是多少？"
 IMAGE = "![x](https://evil.example/p.png)"
@@ -120,3 +129,44 @@ def test_exported_cells_cannot_run_as_spreadsheet_formulas(store: FeedbackStore,
     ]
     assert {r["vote"] for r in rows} == {"-1"}  # numbers are not text cells
     assert spreadsheet_safe(" \t=1+1") == "'=1+1" and spreadsheet_safe(-1) == -1
+
+
+def evil_brief() -> Brief:
+    """A briefing whose plan text carries an image, a link and HTML, as a hostile document would."""
+    text = f"加强生态环境保护{IMAGE}，详见{LINK}<img src=x onerror=alert(1)>。"
+    chunk = Chunk("c", "liwan", "荔湾规划", "荔湾区", ("第一章", IMAGE), 3, 3, 0, len(text), text, text, "")
+    point = Point(text, chunk, 3)
+    part = DistrictBrief("liwan", "荔湾区", "荔湾规划", (point,), (), (point,), (IMAGE,))
+    return Brief("生态环境保护", "zh-Hans", date(2026, 1, 1), (part,))
+
+
+def test_the_briefing_preview_shows_plan_text_as_text() -> None:
+    html = brief_preview_html(brief_markdown(evil_brief()))
+    assert set(re.findall(r"<(\w+)", html)) <= {"h1", "h2", "h3", "p", "ul", "li", "blockquote", "br", "sup"}
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and IMAGE in html and LINK in html
+    assert "<h1>简报：生态环境保护</h1>" in html and "<h3>要点</h3>" in html and "<li>" in html
+    assert "<blockquote>" in html and "<sup>[1]</sup>" in html and '<p class="note"><sup>[1]</sup>' in html
+
+
+def test_the_page_previews_the_draft_through_that_html(chain: QAChain, tmp_path: Path) -> None:
+    demo = create(chain, Settings(feedback_db=tmp_path / "f.sqlite3"), warm_up=False)
+    preview = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "brief-preview")
+    assert isinstance(preview, gr.HTML)  # gr.Markdown would turn a quoted ![](…) into an image
+    (render,) = [f for f in demo.fns.values() if preview in f.outputs]
+    assert render.fn is not None and "<img" not in render.fn(f"> {IMAGE}")
+    assert demo.delete_cache == DOWNLOAD_CACHE  # Gradio's copies of the downloads go on a timer
+
+
+def test_briefing_download_folders_are_removed_once_old() -> None:
+    clock = Clock(time.time())
+    folders = DownloadFolders(max_age=600, clock=clock)
+    first = folders.new()
+    (first / "简报.md").write_text("# 简报", encoding="utf-8")
+    second = folders.new()
+    assert first.exists() and second.exists()
+    clock.now += 601
+    third = folders.new()
+    assert not first.exists() and not second.exists() and third.exists()
+    folders.close()
+    assert not folders.root.exists()
+

@@ -10,25 +10,32 @@ import gradio as gr
 from qa.chain import QAChain
 from qa.settings import Settings
 from ui.chat import ALL, ChatService, district_id, examples, export_brief
+from ui.downloads import DownloadFolders
 from ui.feedback import FeedbackStore
 from ui.layout import brief_view, chat_view
 from ui.limits import RateLimiter
-from ui.render import Turn, safe_markdown, sources_html
+from ui.render import Turn, brief_preview_html, sources_html
 from ui.theme import CSS, FOOTER, HEAD, HEADER, theme
 
 TITLE = "规划问答 · 从化区 荔湾区“十四五”规划"
 CHAIN = "chain"  # one concurrency group for everything that runs the retriever
+# Gradio's copies of the briefing downloads: looked at every 10 minutes, removed an hour after they were made
+# (and all of them when the server stops). A draft is exported again with one click.
+DOWNLOAD_CACHE = (600, 3600)
 
 
 def _session(request: gr.Request | None) -> str:
     return (request.session_hash or "") if request is not None else ""
 
 
-def build_app(service: ChatService, concurrency_limit: int = 2) -> gr.Blocks:
+def build_app(
+    service: ChatService, concurrency_limit: int = 2, folders: DownloadFolders | None = None
+) -> gr.Blocks:
     """Lay out the page and wire its events to the service."""
     limit: dict[str, Any] = {"concurrency_id": CHAIN, "concurrency_limit": concurrency_limit}
     private: dict[str, Any] = {"api_visibility": "private"}
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    folders = folders or DownloadFolders()
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=DOWNLOAD_CACHE) as demo:
         turns = gr.State([])
         asked = gr.State("")
         vote_row = gr.State(None)
@@ -81,7 +88,7 @@ def build_app(service: ChatService, concurrency_limit: int = 2) -> gr.Blocks:
         def export(markdown: str, used: str) -> tuple[Any, Any, Any]:
             if not markdown.strip():
                 return gr.skip(), gr.skip(), gr.skip()
-            return (gr.Button(interactive=False, variant="secondary"), *_downloads(markdown, used))
+            return (gr.Button(interactive=False, variant="secondary"), *_downloads(markdown, used, folders))
 
         answer_io: dict[str, Any] = {
             "fn": respond,
@@ -115,7 +122,7 @@ def build_app(service: ChatService, concurrency_limit: int = 2) -> gr.Blocks:
             **limit,
             **private,
         )
-        brief.draft.change(safe_markdown, brief.draft, brief.preview, queue=False, **private)
+        brief.draft.change(brief_preview_html, brief.draft, brief.preview, queue=False, **private)
         brief.draft.input(edited, None, files, queue=False, show_progress="hidden", **private)
         brief.export.click(export, [brief.draft, topic_used], files, **private)
         _api(service, limit)
@@ -146,8 +153,8 @@ def _api(service: ChatService, limit: dict[str, Any]) -> None:
     gr.api(brief, api_name="brief", **limit)
 
 
-def _downloads(markdown: str, topic: str) -> tuple[Any, Any]:
-    md, docx = export_brief(markdown, topic)
+def _downloads(markdown: str, topic: str, folders: DownloadFolders) -> tuple[Any, Any]:
+    md, docx = export_brief(markdown, topic, folders.new())
     return (
         gr.DownloadButton(value=str(md), interactive=True),
         gr.DownloadButton(value=str(docx), interactive=True),
@@ -170,7 +177,7 @@ def create(chain: QAChain, settings: Settings, *, warm_up: bool = True) -> gr.Bl
     service = ChatService(chain, FeedbackStore(settings.feedback_db), limiter)
     if warm_up:
         service.warm_up()
-    _SERVICES[id(demo := build_app(service, settings.concurrency_limit))] = service
+    _SERVICES[id(demo := build_app(service, settings.concurrency_limit, DownloadFolders()))] = service
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=64)
     return demo
 

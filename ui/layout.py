@@ -34,7 +34,7 @@ class BriefView:
     areas: gr.CheckboxGroup
     make: gr.Button
     draft: gr.Textbox
-    preview: gr.Markdown
+    preview: gr.HTML
     export: gr.Button
     md_file: gr.DownloadButton
     docx_file: gr.DownloadButton
@@ -107,7 +107,10 @@ def brief_view() -> BriefView:
                 buttons=["copy"],
             )
         with gr.Tab("预览"):
-            preview = gr.Markdown("生成简报后在此预览。", elem_id="brief-preview", container=True)
+            # HTML built by brief_preview_html: a plan's own Markdown (an image, a link) stays text
+            preview = gr.HTML(
+                "<p>生成简报后在此预览。</p>", elem_id="brief-preview", container=True, js_on_load=None
+            )
     with gr.Row():
         export = gr.Button("按修改后内容更新文件", interactive=False, elem_id="export-brief")
         md_file = gr.DownloadButton("下载 Markdown", interactive=False, elem_id="download-md")
