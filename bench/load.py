@@ -280,6 +280,8 @@ def run_load(plan: LoadPlan, qa_path: Path, work: Path | None = None, port: int 
     env = {
         "PLANQA_FEEDBACK_DB": str(work / "feedback.sqlite3"),
         "PLANQA_RATE_LIMIT_PER_MINUTE": str(plan.rate_limit_per_minute),
+        # every simulated session comes from 127.0.0.1: the per-address limit would measure itself
+        "PLANQA_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000",
         "PLANQA_CONCURRENCY_LIMIT": str(plan.concurrency_limit),
     }
     try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -105,9 +106,36 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=10, ge=1, description="Questions (and briefings) one browser session may ask per minute."
     )
+    rate_limit_per_address_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description=(
+            "Questions (and briefings) one client address may ask per minute, whatever its sessions or API "
+            "calls; everyone behind one NAT or proxy shares it."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client; "
+            "none when empty (the socket's peer is the client)."
+        ),
+    )
     concurrency_limit: int = Field(
         default=2, ge=1, description="Questions and briefings the chat app works on at once; the rest queue."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        """Each entry an IP address or network, so a typo is an error rather than a proxy silently ignored."""
+        entries = [p.strip() for p in value.split(",") if p.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return ",".join(entries)
 
     def index_path(self, override: Path | None = None) -> Path:
         """Return the index directory, preferring a CLI override."""

@@ -336,7 +336,9 @@ def loopback_port() -> int:
 @pytest.fixture(scope="module")
 def api(chain: QAChain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("hostile-feedback") / "f.sqlite3"
-    settings = Settings(feedback_db=db, rate_limit_per_minute=10_000)
+    settings = Settings(
+        feedback_db=db, rate_limit_per_minute=10_000, rate_limit_per_address_per_minute=10_000
+    )
     demo = create(chain, settings, warm_up=False)
     yield launch(demo, settings, port=loopback_port(), prevent_thread_lock=True, quiet=True)
     demo.close()

@@ -1,5 +1,5 @@
-"""Votes, exports and previews: one vote per answer per session, CSV cells that cannot run as formulas, a
-briefing preview without images, briefing files that do not pile up."""
+"""Anonymous traffic and unsafe exports: limits per client address on a real server, failed logins slowed,
+no uploads, one vote per answer, CSV cells that cannot run as formulas, a briefing preview without images."""
 
 from __future__ import annotations
 
@@ -7,24 +7,30 @@ import csv
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import httpx
 import pytest
+from gradio.utils import get_upload_folder
+from pydantic import SecretStr, ValidationError
 
 from qa.chain import QAChain
 from qa.settings import Settings
 from qa.types import Answer, Chunk, Citation
+from tests.test_ui_app import free_port
 from tests.ui_index import plans_chain
-from ui.app import DOWNLOAD_CACHE, create
+from ui.app import DOWNLOAD_CACHE, create, launch
 from ui.brief import Brief, DistrictBrief, Point, brief_markdown
 from ui.chat import ChatService
 from ui.downloads import DownloadFolders
 from ui.feedback import COLUMNS, FeedbackStore, spreadsheet_safe
-from ui.limits import RateLimiter
+from ui.limits import LoginThrottle, RateLimiter
 from ui.render import Turn, brief_preview_html
 
 GDP = "从化区2020年的地区生产总值是多少？"
@@ -45,6 +51,120 @@ class Clock:
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> QAChain:
     return plans_chain(tmp_path_factory.getbasetemp() / "ui-index")
+
+
+@contextmanager
+def served(chain: QAChain, folder: Path, **overrides: Any) -> Iterator[tuple[gr.Blocks, httpx.Client]]:
+    """The app on a free loopback port with these settings, and an HTTP client for it."""
+    settings = Settings(feedback_db=folder / "f.sqlite3", **overrides)
+    demo = create(chain, settings, warm_up=False)
+    url = launch(demo, settings, port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            yield demo, http
+    finally:
+        demo.close()
+
+
+def ask(http: httpx.Client, forwarded_for: str | None = None) -> httpx.Response:
+    """POST /gradio_api/call/ask as a script would: no session, no page."""
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return http.post("gradio_api/call/ask", json={"data": [GDP, "all", None]}, headers=headers)
+
+
+def fn_index(demo: gr.Blocks, api_name: str) -> int:
+    return next(i for i, f in demo.fns.items() if f.api_name == api_name)
+
+
+def test_questions_from_one_address_are_limited_however_they_arrive(chain: QAChain, tmp_path: Path) -> None:
+    # the session limit is out of the way: each raw call is a new session anyway
+    with served(chain, tmp_path, rate_limit_per_minute=100, rate_limit_per_address_per_minute=3) as (
+        demo,
+        http,
+    ):
+        assert [ask(http).status_code for _ in range(3)] == [200, 200, 200]
+        limited = ask(http)
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+        assert "秒后再试" in limited.json()["detail"] and "每分钟最多 3 次" in limited.json()["detail"]
+        # the page's own route, with a fresh session, is the same address
+        page = {"data": [GDP, "全部", None], "fn_index": fn_index(demo, "respond"), "session_hash": "new"}
+        assert http.post("gradio_api/queue/join", json=page).status_code == 429
+        page["fn_index"] = str(page["fn_index"])  # Gradio would coerce it: so does the guard
+        assert http.post("gradio_api/queue/join", json=page).status_code == 429
+        # a peer that is not a trusted proxy cannot pick its address
+        assert ask(http, forwarded_for="203.0.113.9").status_code == 429
+        # what does not run the retriever is not counted
+        take = {"data": ["问"], "fn_index": fn_index(demo, "take"), "session_hash": "new"}
+        taken = http.post("gradio_api/run/predict", json=take)
+        assert taken.status_code == 200 and taken.json()["data"][0] == ""  # the box cleared
+        assert "Traceback" not in limited.text
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
+    chain: QAChain, tmp_path: Path
+) -> None:
+    with served(chain, tmp_path, rate_limit_per_address_per_minute=2, trusted_proxies="127.0.0.1") as (
+        _,
+        http,
+    ):
+        assert [ask(http, "203.0.113.5").status_code for _ in range(3)] == [200, 200, 429]
+        assert ask(http, "203.0.113.6").status_code == 200
+        # the proxy appends the address it saw: what a client writes before it is not believed
+        assert ask(http, "198.51.100.1, 203.0.113.5").status_code == 429
+
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    assert Settings(trusted_proxies=" 10.0.0.1, 10.1.0.0/16 ,").trusted_proxies == "10.0.0.1,10.1.0.0/16"
+    with pytest.raises(ValidationError, match="not an IP address"):
+        Settings(trusted_proxies="10.0.0.1,proxy.internal")
+
+
+def test_uploads_and_oversized_bodies_are_refused_and_nothing_is_kept(chain: QAChain, tmp_path: Path) -> None:
+    uploads = Path(get_upload_folder())
+    before = set(uploads.rglob("*")) if uploads.exists() else set()
+    with served(chain, tmp_path) as (_, http):
+        for size in (10, 3 << 20):
+            refused = http.post("gradio_api/upload", files={"files": (f"f{size}.bin", b"x" * size)})
+            assert refused.status_code == 403 and "上传" in refused.json()["detail"]
+        big = http.post("gradio_api/call/ask", json={"data": ["问" * (1 << 20), "all", None]})
+        assert big.status_code == 413 and "过大" in big.json()["detail"]
+        assert ask(http).status_code == 200  # an ordinary call still goes through
+    after = set(uploads.rglob("*")) if uploads.exists() else set()
+    assert not [p for p in after - before if p.name.startswith("f") and p.suffix == ".bin"]
+
+
+def test_failed_logins_lock_out_their_address_for_longer_each_time(chain: QAChain, tmp_path: Path) -> None:
+    settings = {"auth": SecretStr("staff:s3cret"), "trusted_proxies": "127.0.0.1"}
+    with served(chain, tmp_path, **settings) as (_, http):
+
+        def login(password: str, client: str = "203.0.113.7") -> httpx.Response:
+            form = {"username": "staff", "password": password}
+            return http.post("login", data=form, headers={"X-Forwarded-For": client})
+
+        codes = [login(f"guess{i}").status_code for i in range(30)]
+        assert codes.count(400) <= 8 and codes.count(429) >= 22, codes  # 300 in 0.3 s used to all be tried
+        locked = login("s3cret")  # the right password does not open a locked address
+        assert locked.status_code == 429 and "登录失败次数过多" in locked.json()["detail"]
+        assert login("s3cret", client="203.0.113.8").status_code == 200  # others are not locked out
+        time.sleep(int(locked.headers["retry-after"]))
+        assert login("s3cret").status_code == 200
+
+
+def test_the_login_lock_out_doubles_and_is_forgotten() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(free=2, first_lock=1.0, max_lock=8.0, clock=clock)
+    assert [throttle.attempt("a") for _ in range(3)] == [0, 0, 0]  # two free, the third sets a 1 s lock
+    assert throttle.attempt("a") == 1 and throttle.attempt("b") == 0
+    waits = []
+    for _ in range(5):
+        clock.now += throttle.attempt("a")
+        assert throttle.attempt("a") == 0  # the lock ended: one more try, which locks for twice as long
+        waits.append(throttle.attempt("a"))
+    assert waits == [2, 4, 8, 8, 8]  # capped at max_lock
+    throttle.succeeded("a")
+    assert [throttle.attempt("a") for _ in range(3)] == [0, 0, 0]
+    clock.now += 1 + 8  # quiet for a whole max_lock after the lock: a fresh start
+    assert [throttle.attempt("a") for _ in range(3)] == [0, 0, 0]
 
 
 @pytest.fixture
@@ -169,4 +289,3 @@ def test_briefing_download_folders_are_removed_once_old() -> None:
     assert not first.exists() and not second.exists() and third.exists()
     folders.close()
     assert not folders.root.exists()
-

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from qa.chain import QAChain
 from qa.settings import Settings
 from ui.chat import ALL, ChatService, district_id, examples, export_brief
 from ui.downloads import DownloadFolders
 from ui.feedback import FeedbackStore
+from ui.guard import MAX_BODY, ClientGuard, free_functions
 from ui.layout import brief_view, chat_view
-from ui.limits import RateLimiter
+from ui.limits import LoginThrottle, RateLimiter
 from ui.render import Turn, brief_preview_html, sources_html
 from ui.theme import CSS, FOOTER, HEAD, HEADER, theme
 
@@ -198,8 +201,19 @@ def launch(
     prevent_thread_lock: bool = False,
     quiet: bool = False,
 ) -> str:
-    """Serve the app (never shared publicly; login when settings.auth is set); return its local URL."""
+    """Serve the app (never shared publicly; login when settings.auth is set); return its local URL.
+
+    Every request passes the ClientGuard first: questions per client address, failed logins slowed down,
+    no uploads, no oversized bodies.
+    """
     auth = parse_auth(settings.auth.get_secret_value() if settings.auth else None)
+    trust_proxies(settings.trusted_proxies)
+    guard = Middleware(
+        ClientGuard,
+        questions=RateLimiter(settings.rate_limit_per_address_per_minute),
+        logins=LoginThrottle(),
+        functions=free_functions((i, f.api_name, f.concurrency_id == CHAIN) for i, f in demo.fns.items()),
+    )
     _, url, _ = demo.launch(
         server_name=host,
         server_port=port,
@@ -216,5 +230,17 @@ def launch(
         ssr_mode=False,
         mcp_server=False,
         pwa=False,
+        app_kwargs={"middleware": [guard]},
+        max_file_size=MAX_BODY,
     )
     return url
+
+
+def trust_proxies(proxies: str) -> None:
+    """Believe X-Forwarded-For only from these proxies (comma-separated addresses or CIDRs; none when empty).
+
+    uvicorn reads FORWARDED_ALLOW_IPS when Gradio builds its server, and takes the right-most untrusted hop
+    of the header as the client. Gradio passes no value, and uvicorn's default trusts 127.0.0.1: any local
+    process could then claim any address and have a rate limit of its own.
+    """
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(p.strip() for p in proxies.split(",") if p.strip())

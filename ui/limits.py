@@ -1,4 +1,4 @@
-"""A per-session sliding-window rate limit."""
+"""Sliding-window rate limits (per session, per client address) and a lock-out for failed logins."""
 
 from __future__ import annotations
 
@@ -42,3 +42,48 @@ class RateLimiter:
             if not stamps or len(stamps) < self.per_minute:
                 return 0
             return max(1, int(WINDOW_SECONDS - (now - stamps[0]) + 0.999))
+
+
+class LoginThrottle:
+    """Failed logins per key (a client address): a few free, then a lock-out that doubles with each one.
+
+    An attempt counts as failed from the moment it starts and is forgiven only when it succeeds, so a
+    burst of parallel guesses cannot all slip in before the first of them is known to be wrong.
+    """
+
+    def __init__(
+        self,
+        free: int = 5,
+        first_lock: float = 1.0,
+        max_lock: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.free = free
+        self.first_lock = first_lock
+        self.max_lock = max_lock
+        self.clock = clock
+        self._failures: dict[str, tuple[int, float]] = {}  # key: (failed attempts, locked until)
+        self._lock = Lock()
+
+    def attempt(self, key: str) -> int:
+        """Whole seconds the key must wait (0: go ahead; the attempt counts as failed until it succeeds)."""
+        now = self.clock()
+        with self._lock:
+            count, until = self._failures.get(key, (0, now))
+            if now < until:
+                return max(1, int(until - now + 0.999))
+            if now - until >= self.max_lock:  # quiet for a long lock-out: start afresh
+                count = 0
+            count += 1
+            doublings = min(count - self.free - 1, 30)  # 2**30 s is far past any max_lock
+            lock = min(self.first_lock * 2**doublings, self.max_lock) if count > self.free else 0.0
+            self._failures[key] = (count, now + lock)
+            if len(self._failures) > 10_000:  # forget long-quiet keys so memory stays bounded
+                for stale in [k for k, (_, u) in self._failures.items() if now - u >= self.max_lock]:
+                    del self._failures[stale]
+            return 0
+
+    def succeeded(self, key: str) -> None:
+        """Forget a key's failures after a correct login."""
+        with self._lock:
+            self._failures.pop(key, None)
