@@ -17,9 +17,10 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from ingest.load import LoadError, infer_info, load_document
-from ingest.outline import parse_outline
-from ingest.split import split_document
+from ingest.formats import DEFAULT_LIMITS, ReadLimits
+from ingest.load import LoadError, infer_info
+from ingest.reading import ChildReader, Isolation, ReadFile, chunker
+from ingest.reading import chunk_file as chunk_file  # where callers have always found it
 from qa.keywords import KeywordIndex, fingerprint
 from qa.store import ChunkCollection, ChunkStore, StoreError, store_error
 from qa.types import Chunk, DocumentInfo
@@ -59,12 +60,6 @@ class IngestReport:
         return data
 
 
-def chunk_file(path: Path, info: DocumentInfo | None, size: int, overlap: int) -> list[Chunk]:
-    """Load, outline and split one file."""
-    doc = load_document(path, info)
-    return split_document(doc, parse_outline(doc), size=size, overlap=overlap)
-
-
 class Indexer:
     """Writes generations of chunks into Chroma, each with its keyword index, and publishes them."""
 
@@ -76,12 +71,17 @@ class Indexer:
         *,
         chunk_size: int = 400,
         chunk_overlap: int = 1,
+        limits: ReadLimits = DEFAULT_LIMITS,
+        isolation: Isolation | None = None,
     ) -> None:
+        """With isolation, files are read in a child process within its time; else here, untimed."""
         self.store = store
         self.embeddings = embeddings
         self.index_dir = index_dir
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
+        self.limits = limits
+        self.isolation = isolation
 
     def ingest(
         self,
@@ -90,30 +90,43 @@ class Indexer:
         prune: bool = False,
         progress: bool = True,
         on_loaded: Callable[[Path, int], None] | None = None,
+        refused: Sequence[tuple[Path, str]] = (),
     ) -> IngestReport:
-        """Make the index hold exactly the chunks of these documents (and, with prune, nothing else)."""
+        """Make the index hold exactly the chunks of these documents (and, with prune, nothing else).
+
+        Each file that cannot be read, and each one `refused` beforehand, is a failure in the report; a
+        document that was indexed before is kept while its file fails, even with prune.
+        """
         started = time.perf_counter()
-        failed: list[Failure] = []
+        failed = [Failure(str(path), reason) for path, reason in refused]
         wanted: dict[str, list[Chunk]] = {}
-        seen_ids: set[str] = set()
-        for path, info in tqdm(sources, desc="读取文档", unit="doc", disable=not progress, leave=False):
-            try:
-                chunks = chunk_file(path, info, self.chunk_size, self.chunk_overlap)
-            except LoadError as exc:
-                failed.append(Failure(str(path), str(exc)))
-                seen_ids.add(info.id if info else infer_info(path, "").id)
-                continue
-            if not chunks:
-                failed.append(Failure(str(path), "no text to index (only headings or a table of contents)"))
-                continue
-            doc_id = chunks[0].doc_id
-            if doc_id in wanted:
-                failed.append(Failure(str(path), f"document id {doc_id!r} is already used by another file"))
-                continue
-            wanted[doc_id] = chunks
-            seen_ids.add(doc_id)
-            if on_loaded:
-                on_loaded(path, len(chunks))
+        seen_ids = {infer_info(path, "").id for path, _ in refused}
+        with contextlib.ExitStack() as stack:
+            read: ReadFile = chunker(self.chunk_size, self.chunk_overlap, self.limits)
+            if self.isolation is not None:
+                read = stack.enter_context(ChildReader(read, self.isolation))
+            for path, info in tqdm(sources, desc="读取文档", unit="doc", disable=not progress, leave=False):
+                try:
+                    chunks = read(path, info)  # whatever fails in a file is its LoadError: see chunk_file
+                except LoadError as exc:
+                    failed.append(Failure(str(path), str(exc)))
+                    seen_ids.add(info.id if info else infer_info(path, "").id)
+                    continue
+                if not chunks:
+                    failed.append(
+                        Failure(str(path), "no text to index (only headings or a table of contents)")
+                    )
+                    continue
+                doc_id = chunks[0].doc_id
+                if doc_id in wanted:
+                    failed.append(
+                        Failure(str(path), f"document id {doc_id!r} is already used by another file")
+                    )
+                    continue
+                wanted[doc_id] = chunks
+                seen_ids.add(doc_id)
+                if on_loaded:
+                    on_loaded(path, len(chunks))
 
         with self._lock():
             return self._write(wanted, seen_ids, failed, prune=prune, progress=progress, started=started)

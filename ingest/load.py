@@ -3,43 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.formats import DEFAULT_LIMITS, READERS, LoadError, ReadLimits, megabytes
 from qa.script import detect_script
 from qa.types import DocumentInfo, LoadedDocument, SourceLine
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
-SUFFIXES = TEXT_SUFFIXES | {".pdf", ".docx", ".html", ".htm"}
+SUFFIXES = frozenset(READERS)
 _DISTRICT = re.compile(r"[\u4e00-\u9fff]{2}[区區县縣]")
 _ID_UNSAFE = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff_-]+")
-
-
-class LoadError(Exception):
-    """A file that cannot be read as a plan; the message says why."""
-
-
-def decode(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), else the detected encoding (GB18030/GBK and others)."""
-    if not data.strip():
-        raise LoadError("empty file")
-    if b"\x00" in data[:8192]:
-        raise LoadError("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    detected = best.encoding.lower() if best is not None and best.encoding else "gb18030"
-    # detection gives up on some GB18030 plan text, so that (a Chinese plan's usual legacy encoding) is tried
-    encoding = "gb18030" if detected in {"gbk", "gb2312", "gb18030", "hz"} else detected
-    try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise LoadError(f"undecodable text (not UTF-8, nor {encoding}): {exc}") from exc
 
 
 def _check_text(text: str) -> None:
@@ -64,78 +41,43 @@ def _pages_to_lines(pages: Iterable[tuple[int | None, str]]) -> tuple[str, tuple
     return "\n".join(texts), tuple(lines)
 
 
-def _read_pdf(path: Path) -> list[tuple[int | None, str]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
+def read_bytes(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, if there are at most `limit`; a pipe or a device may never end: refused."""
     try:
-        reader = PdfReader(str(path))
-        return [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(f"corrupt or unreadable PDF: {exc}") from exc
-
-
-def _read_docx(path: Path) -> list[tuple[int | None, str]]:
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import OpcError
-    from docx.table import Table
-
-    try:
-        document = docx.Document(str(path))
-    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise LoadError(f"corrupt or unreadable DOCX: {exc}") from exc
-    parts: list[str] = []
-    for item in document.iter_inner_content():  # body order, so a table stays under its heading
-        if isinstance(item, Table):
-            parts.extend(" | ".join(cell.text.strip() for cell in row.cells) for row in item.rows)
-        else:
-            parts.append(item.text)
-    return [(None, "\n".join(parts))]
-
-
-_HTML_BLOCKS = (
-    "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p",
-    "pre", "section", "table", "title", "ul",
-)  # fmt: skip
-
-
-def _read_html(data: bytes) -> list[tuple[int | None, str]]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(decode(data), "lxml")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    for row in soup.find_all("tr"):
-        row.replace_with(" | ".join(c.get_text(" ", strip=True) for c in row.find_all(["td", "th"])) + "\n")
-    for tag in soup.find_all(_HTML_BLOCKS):  # only block elements end a line; inline ones (b, a, span) do not
-        tag.insert_after("\n")
-    text = soup.get_text()
-    return [(None, "\n".join(line.strip() for line in text.splitlines() if line.strip()))]
-
-
-def read_lines(path: Path) -> tuple[str, tuple[SourceLine, ...]]:
-    """Read a supported file into its text and positioned lines, or raise LoadError."""
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise LoadError(f"unsupported file type {suffix or '(none)'}; expected one of {sorted(SUFFIXES)}")
-    try:
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a named pipe must not wait for a writer (it changes nothing for a regular file)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise LoadError("not a regular file (a folder, pipe or device)")
+        if status.st_size > limit:
+            raise LoadError(f"file is larger than the {megabytes(limit)} allowed (PLANQA_MAX_FILE_MB)")
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        try:
+            data = handle.read(status.st_size + 1)  # one buffer the size of the file, not of the limit
+        except OSError as exc:
+            raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) > status.st_size:
+        raise LoadError("the file grew while it was read; ingest it again once it is written")
+    return data
+
+
+def read_lines(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> tuple[str, tuple[SourceLine, ...]]:
+    """Read a supported file into its text and positioned lines, or raise LoadError."""
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise LoadError(f"unsupported file type {suffix or '(none)'}; expected one of {sorted(SUFFIXES)}")
+    data = read_bytes(path, limits.file_bytes)
     if not data:
         raise LoadError("empty file")
-    if suffix == ".pdf":
-        pages = _read_pdf(path)
-    elif suffix == ".docx":
-        pages = _read_docx(path)
-    elif suffix in {".html", ".htm"}:
-        pages = _read_html(data)
-    else:
-        pages = [(None, decode(data))]
-    text, lines = _pages_to_lines(pages)
+    text, lines = _pages_to_lines(reader(data, limits))
     _check_text(text)
     return text, lines
 
@@ -154,9 +96,11 @@ def infer_info(path: Path, text: str) -> DocumentInfo:
     )
 
 
-def load_document(path: Path, info: DocumentInfo | None = None) -> LoadedDocument:
+def load_document(
+    path: Path, info: DocumentInfo | None = None, limits: ReadLimits = DEFAULT_LIMITS
+) -> LoadedDocument:
     """Load one file; the manifest's description wins over what is inferred."""
-    text, lines = read_lines(path)
+    text, lines = read_lines(path, limits)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedDocument(info=info or infer_info(path, text), text=text, lines=lines, content_hash=digest)
 
@@ -186,21 +130,60 @@ def read_manifest(plans_dir: Path) -> list[tuple[Path, DocumentInfo]]:
     ]
 
 
-def discover(paths: list[Path], plans_dir: Path) -> list[tuple[Path, DocumentInfo | None]]:
-    """Files to ingest: the manifest's plans when no path is given, else the files and folders named."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The files to ingest, and those refused because they lead out of the folder they were found in."""
+
+    sources: tuple[tuple[Path, DocumentInfo | None], ...]
+    refused: tuple[tuple[Path, str], ...] = ()
+
+
+def _in_folder(folder: Path, listed: list[tuple[Path, DocumentInfo | None]]) -> Found:
+    """Keep the files that resolve inside the folder; a link (or manifest entry) leading out is refused."""
+    root = folder.resolve()
+    sources: list[tuple[Path, DocumentInfo | None]] = []
+    refused: list[tuple[Path, str]] = []
+    for path, info in listed:
+        target = path.resolve()
+        if target.is_relative_to(root):
+            sources.append((path, info))
+        else:
+            refused.append((path, f"leads to {target}, outside the folder {folder} given: not followed"))
+    return Found(tuple(sources), tuple(refused))
+
+
+def find_sources(paths: list[Path], plans_dir: Path) -> Found:
+    """Files to ingest: the manifest's plans when no path is given, else the files and folders named.
+
+    A file named on the command line is read wherever it leads; a file found in a folder (by listing it or
+    by its manifest) must resolve inside that folder, so a symbolic link cannot lead the ingest out of it.
+    """
     if not paths:
-        return [(path, info) for path, info in read_manifest(plans_dir)]
+        return Found(tuple(read_manifest(plans_dir)))
     described: dict[Path, DocumentInfo] = {}
     if (plans_dir / "manifest.json").exists():
         described = {path.resolve(): info for path, info in read_manifest(plans_dir)}
-    found: list[tuple[Path, DocumentInfo | None]] = []
+    sources: list[tuple[Path, DocumentInfo | None]] = []
+    refused: list[tuple[Path, str]] = []
     for path in paths:
-        if path.is_dir():
-            if (path / "manifest.json").exists():
-                found.extend(read_manifest(path))
-                continue
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        if not path.is_dir():
+            sources.append((path, described.get(path.resolve())))
+            continue
+        if (path / "manifest.json").exists():
+            listed: list[tuple[Path, DocumentInfo | None]] = list(read_manifest(path))
         else:
-            files = [path]
-        found.extend((f, described.get(f.resolve())) for f in files)
-    return found
+            files = path.rglob("*")  # symbolic links to folders are not descended into
+            listed = [
+                (f, described.get(f.resolve()))
+                for f in sorted(files)
+                if f.suffix.lower() in SUFFIXES and (f.is_symlink() or f.is_file())
+            ]
+        found = _in_folder(path, listed)
+        sources.extend(found.sources)
+        refused.extend(found.refused)
+    return Found(tuple(sources), tuple(refused))
+
+
+def discover(paths: list[Path], plans_dir: Path) -> list[tuple[Path, DocumentInfo | None]]:
+    """The files find_sources would ingest (those it refuses are left out)."""
+    return list(find_sources(paths, plans_dir).sources)

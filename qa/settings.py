@@ -67,6 +67,36 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(
         default=1, ge=0, le=5, description="Sentences repeated from the previous chunk of the same section."
     )
+    max_file_mb: int = Field(
+        default=100,
+        ge=1,
+        description="Largest file `planqa ingest` reads, in MB (MiB); larger ones are refused.",
+    )
+    max_unpacked_mb: int = Field(
+        default=200,
+        ge=1,
+        description=(
+            "Most a DOCX (a zip archive) may unpack to, in MB: its declared sizes and the bytes it really "
+            "unpacks to are both counted, so a zip bomb is refused without filling memory."
+        ),
+    )
+    max_pdf_pages: int = Field(default=2000, ge=1, description="Most pages a PDF may have to be ingested.")
+    max_seconds_per_file: float = Field(
+        default=120.0,
+        gt=0,
+        description=(
+            "Seconds `planqa ingest` gives one file. Files are read in a child process, which is killed "
+            "when a file takes longer; that file is reported as failed and the rest are read."
+        ),
+    )
+    max_reader_memory_mb: int = Field(
+        default=2048,
+        ge=256,
+        description=(
+            "Address space (MB) of the child process reading files; a file that needs more is reported "
+            "as failed instead of exhausting the machine's memory."
+        ),
+    )
     top_k: int = Field(default=10, ge=1, le=100, description="Passages the retriever returns.")
     reranker_model: str | None = Field(
         default=None, description="sentence-transformers CrossEncoder name or path; reranking off when unset."

@@ -16,14 +16,16 @@ if TYPE_CHECKING:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.formats import MIB, ReadLimits
     from ingest.index import Indexer
-    from ingest.load import LoadError, discover
+    from ingest.load import LoadError, find_sources
+    from ingest.reading import Isolation
     from qa.build import open_store, passage_embeddings
     from qa.store import StoreError
 
     index_dir = settings.index_path(args.index)
     try:
-        sources = discover([Path(p) for p in args.paths], settings.plans_dir)
+        found = find_sources([Path(p) for p in args.paths], settings.plans_dir)
         store = open_store(settings, index_dir)
         indexer = Indexer(
             store,
@@ -31,8 +33,16 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             index_dir,
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
+            limits=ReadLimits(
+                file_bytes=settings.max_file_mb * MIB,
+                unpacked_bytes=settings.max_unpacked_mb * MIB,
+                pdf_pages=settings.max_pdf_pages,
+            ),
+            isolation=Isolation(settings.max_seconds_per_file, settings.max_reader_memory_mb * MIB),
         )
-        report = indexer.ingest(sources, prune=args.prune, progress=not args.quiet)
+        report = indexer.ingest(
+            found.sources, prune=args.prune, progress=not args.quiet, refused=found.refused
+        )
     except (LoadError, StoreError, OSError) as exc:  # OSError: e.g. the embedding cache on a full disk
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
