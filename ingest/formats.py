@@ -70,9 +70,13 @@ def _wide_text(data: bytes) -> str | None:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(codec)
+                text = data[len(bom) :].decode(codec)
             except UnicodeDecodeError as exc:
                 raise LoadError(f"undecodable text (starts with a {codec} byte-order mark): {exc}") from exc
+            sample = text[:_SAMPLE]  # a binary that happens to start with the mark decodes to unassigned code
+            if sum(1 for c in sample if unicodedata.category(c) in _NOT_TEXT) > 0.05 * len(sample):
+                raise LoadError(f"binary file (starts with a {codec} byte-order mark, but is not text)")
+            return text
     sample = data[:_SAMPLE]
     if sample.count(0) < 4:
         return None

@@ -142,6 +142,12 @@ def test_binaries_with_nul_bytes_are_still_refused(tmp_path: Path, seed: int) ->
     path.write_bytes(Path(sys.executable).resolve().read_bytes()[: 4096 * (seed + 1)])
     with pytest.raises(LoadError, match="binary file"):
         read_lines(path)
+    # a byte-order mark, then noise that decodes: random code points, no surrogates
+    units = [rng.choice([rng.randrange(0x100, 0xD800), rng.randrange(0xE000, 0x10000)]) for _ in range(4096)]
+    codec = ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"][seed % 4]
+    path.write_bytes(("\ufeff" + "".join(map(chr, units))).encode(codec))
+    with pytest.raises(LoadError, match="binary file"):
+        read_lines(path)
 
 
 def test_links_and_manifest_entries_may_not_lead_out_of_the_folder(tmp_path: Path) -> None:
