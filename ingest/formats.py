@@ -73,8 +73,8 @@ def _wide_text(data: bytes) -> str | None:
                 text = data[len(bom) :].decode(codec)
             except UnicodeDecodeError as exc:
                 raise LoadError(f"undecodable text (starts with a {codec} byte-order mark): {exc}") from exc
-            sample = text[:_SAMPLE]  # a binary that happens to start with the mark decodes to unassigned code
-            if sum(1 for c in sample if unicodedata.category(c) in _NOT_TEXT) > 0.05 * len(sample):
+            head = text[:_SAMPLE]  # a binary that happens to start with the mark decodes to unassigned code
+            if sum(1 for c in head if unicodedata.category(c) in _NOT_TEXT) > 0.05 * len(head):
                 raise LoadError(f"binary file (starts with a {codec} byte-order mark, but is not text)")
             return text
     sample = data[:_SAMPLE]

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import cast
 
-from ingest.formats import DEFAULT_LIMITS, LoadError, ReadLimits, megabytes
+from ingest.formats import DEFAULT_LIMITS, LoadError, ReadLimits
 from ingest.load import load_document
 from ingest.outline import parse_outline
 from ingest.split import split_document
@@ -91,7 +91,10 @@ def serve(receive: int, send: int, memory_bytes: int) -> None:
         except (BrokenPipeError, EOFError):
             return
         except Exception as exc:  # the chunks would not pickle, or not fit in memory twice
-            replies.send((False, unexpected(exc)))
+            try:
+                replies.send((False, unexpected(exc)))
+            except Exception:
+                return  # the parent sees the pipe end: the file's failure, not a traceback
 
 
 class ChildReader:
@@ -120,10 +123,8 @@ class ChildReader:
         our_receive, child_send = os.pipe()
         memory = self.isolation.memory_bytes or 0
         code = f"from ingest.reading import serve; serve({child_receive}, {child_send}, {memory})"
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-        }  # as this process has it
+        # the child finds the modules this process finds, however it was started (pytest, -m, a script)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         try:
             process = subprocess.Popen(
                 [sys.executable, "-c", code],
@@ -158,6 +159,8 @@ class ChildReader:
 
     def __call__(self, path: Path, info: DocumentInfo | None) -> list[Chunk]:
         """The file's chunks, read in the child within the time allowed; else a LoadError saying why."""
+        if self._child is not None and self._child[0].poll() is not None:
+            self.close()  # it died between files (killed from outside): this file gets a new one
         process, requests, replies = self._child or self._start()
         seconds = self.isolation.seconds
         try:
@@ -174,9 +177,8 @@ class ChildReader:
                 process.wait(5)
             code = process.poll()
             self.close()
-            memory = self.isolation.memory_bytes
-            hint = f"; it may need more than the {megabytes(memory)} allowed" if memory else ""
-            raise LoadError(f"the reader process died (exit code {code}){hint}") from exc
+            how = f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit code {code}"
+            raise LoadError(f"the reader process died reading it ({how})") from exc
         if not ok:
             raise LoadError(str(value))
         return cast(list[Chunk], value)

@@ -24,7 +24,7 @@ import pytest
 from ingest.formats import MIB, ReadLimits
 from ingest.index import Indexer, IngestReport
 from ingest.load import LoadError, find_sources, load_document, read_lines
-from ingest.reading import ChildReader, Isolation
+from ingest.reading import ChildReader, Isolation, chunker
 from qa.settings import BUNDLED_PLANS
 from qa.store import ChunkStore, open_client
 from tests.commands import planqa
@@ -211,7 +211,14 @@ def test_a_reader_that_dies_or_wants_too_much_memory_is_that_files_failure(tmp_p
     path.write_text(GOOD_PLAN, encoding="utf-8")
     with ChildReader(crashing, Isolation(seconds=30)) as read, pytest.raises(LoadError) as died:
         read(path, None)
-    assert str(died.value) == "the reader process died (exit code -9)"
+    assert str(died.value) == "the reader process died reading it (killed by SIGKILL)"
+    with ChildReader(chunker(400, 1), Isolation(seconds=30)) as read:
+        assert read(path, None)
+        assert read._child is not None
+        child = read._child[0]
+        child.kill()  # between files, from outside: the next file gets a new child, not the blame
+        child.wait()
+        assert read(path, None)
     with ChildReader(greedy, Isolation(seconds=30, memory_bytes=512 * MIB)) as read:
         for _ in range(2):  # the same child reads on after a MemoryError
             with pytest.raises(LoadError) as hungry:
