@@ -22,6 +22,7 @@ from ingest.load import LoadError, infer_info
 from ingest.reading import ChildReader, Isolation, ReadFile, chunker
 from ingest.reading import chunk_file as chunk_file  # where callers have always found it
 from qa.keywords import KeywordIndex, fingerprint
+from qa.semantic import chunk_sentences
 from qa.store import ChunkCollection, ChunkStore, StoreError, store_error
 from qa.types import Chunk, DocumentInfo
 
@@ -73,10 +74,16 @@ class Indexer:
         chunk_overlap: int = 1,
         limits: ReadLimits = DEFAULT_LIMITS,
         isolation: Isolation | None = None,
+        sentence_embeddings: Embeddings | None = None,
     ) -> None:
-        """With isolation, files are read in a child process within its time; else here, untimed."""
+        """With isolation, files are read in a child process within its time; else here, untimed.
+
+        With sentence embeddings (a cached embedder), each new chunk's sentences are embedded too, so the
+        answerer finds their vectors in the cache instead of embedding them while a resident waits.
+        """
         self.store = store
         self.embeddings = embeddings
+        self.sentence_embeddings = sentence_embeddings
         self.index_dir = index_dir
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
@@ -196,7 +203,21 @@ class Indexer:
                 batch = chunks[i : i + BATCH]
                 vectors.extend(self.embeddings.embed_documents([c.embed_text for c in batch]))
                 bar.update(len(batch))
+        self._embed_sentences(chunks, progress)
         return vectors
+
+    def _embed_sentences(self, chunks: list[Chunk], progress: bool) -> None:
+        """Put the new chunks' sentence vectors in the embedding cache, where answering looks them up."""
+        if self.sentence_embeddings is None:
+            return
+        sentences = list(dict.fromkeys(s for c in chunks for s in chunk_sentences(c)))
+        with tqdm(
+            total=len(sentences), desc="句子向量", unit="句", disable=not progress or not sentences
+        ) as bar:
+            for i in range(0, len(sentences), BATCH):
+                batch = sentences[i : i + BATCH]
+                self.sentence_embeddings.embed_documents(batch)  # the cache keeps them by content hash
+                bar.update(len(batch))
 
     def _publish(
         self, current: ChunkCollection, kept: list[str], added: list[Chunk], vectors: list[list[float]]

@@ -27,10 +27,12 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         found = find_sources([Path(p) for p in args.paths], settings.plans_dir)
         store = open_store(settings, index_dir)
+        embeddings = passage_embeddings(settings, index_dir)
         indexer = Indexer(
             store,
-            passage_embeddings(settings, index_dir),
+            embeddings,
             index_dir,
+            sentence_embeddings=embeddings,
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
             limits=ReadLimits(
@@ -89,7 +91,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     print(answer.text)
     for citation in answer.citations:
         chunk = citation.chunk
-        print(f"[{citation.n}] {chunk.title} | {chunk.section} | 第{chunk.line_start}行", file=sys.stdout)
+        print(f"[{citation.n}] {chunk.title} | {chunk.section} | 第{citation.line}行", file=sys.stdout)
     return 0
 
 
@@ -154,10 +156,12 @@ def open_chain(settings: Settings, index_dir: Path) -> QAChain:
     store = open_store(settings, index_dir)
     if store.count() == 0:
         print("索引为空，正在导入内置规划… (empty index: ingesting the bundled plans)", file=sys.stderr)
+        embeddings = passage_embeddings(settings, index_dir)
         Indexer(
             store,
-            passage_embeddings(settings, index_dir),
+            embeddings,
             index_dir,
+            sentence_embeddings=embeddings,
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
         ).ingest(discover([], settings.plans_dir))
