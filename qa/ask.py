@@ -9,7 +9,7 @@ from qa.script import to_simplified
 
 _UNITS = (
     "平方公里|平方米|亿元|万元|万人|人次|公里|千米|元|亿|万|张|所|家|个|人|岁|米|吨|"
-    "台|条|座|项|%|天|小时|分钟|点"
+    "台|条|座|项|%|天|小时|分钟|点|钱"
 )
 _ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)({_UNITS})")
 _ASKS_FIGURE = re.compile(
@@ -18,6 +18,11 @@ _ASKS_FIGURE = re.compile(
     re.I,
 )
 _ASKS_WHEN = re.compile(r"哪一年|哪年|什么时候|何时|几月|几号|what year|\bwhen\b", re.I)
+_ASKS_LIST = re.compile(
+    r"哪些|哪几|有什么|有啥|包括|包含|分别|什么样|哪.{0,4}(?:项目|措施|地方|设施)"
+    r"|\bwhich\b|what are|what kinds?|\blist\b|\bname\b",
+    re.I,
+)
 _ASKS_WHO = re.compile(r"是谁|谁是|叫什么名字的人|\bwho\b", re.I)
 _ASKS_TARGET = re.compile(
     r"到20\d\d|20(?:25|35)年|十四五|要|将|计划|目标|预计|打算|希望|力争"
@@ -35,7 +40,7 @@ _CHINESE_FIGURE = re.compile(
     r"(?<![第一二两三四五六七八九十百千万])[一二两三四五六七八九十百千万]+[种个项家所条座张类大批支只名位台处片]"
 )
 # The unit a question names and the ways the plans write it (几点 → 22时).
-_UNIT_SPELLINGS = {"点": "点|时", "%": "%|％", "公里": "公里|千米", "个": "个|家|所"}
+_UNIT_SPELLINGS = {"钱": "元|万元|亿元", "点": "点|时", "%": "%|％", "公里": "公里|千米", "个": "个|家|所"}
 _RETROSPECTIVE = ("十三五", "成就")  # a section path holding both looks back on 2016–2020
 
 
@@ -50,6 +55,7 @@ class Ask:
     who: bool  # a person
     target: bool  # a plan target (到2025年, 要, 计划)
     achieved: bool  # a past result (十三五, 已经)
+    listing: bool = False  # several named items (哪些, 有什么, which)
 
 
 def parse_ask(question: str) -> Ask:
@@ -64,6 +70,7 @@ def parse_ask(question: str) -> Ask:
         who=bool(_ASKS_WHO.search(q)),
         target=bool(_ASKS_TARGET.search(q)),
         achieved=bool(_ASKS_ACHIEVED.search(q)),
+        listing=bool(_ASKS_LIST.search(q)),
     )
 
 

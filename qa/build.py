@@ -6,10 +6,12 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from qa.backends import Answerer, ChatModelAnswerer, ExtractiveAnswerer
 from qa.chain import QAChain
 from qa.corpus import LiveCorpus
 from qa.embeddings import build_embeddings, cache_namespace, cached
 from qa.retrieve import HybridRetriever
+from qa.semantic import SentenceMatcher
 from qa.settings import BUNDLED_PLANS, Settings
 from qa.store import ChunkStore, open_client
 
@@ -54,24 +56,29 @@ def open_retriever(settings: Settings, index_dir: Path, store: ChunkStore | None
     )
 
 
+def build_answerer(settings: Settings) -> Answerer:
+    """The configured answer backend: extractive quotes, or a chat model behind the same protocol."""
+    if settings.backend == "extractive":
+        return ExtractiveAnswerer()
+    from qa.llm import build_chat_model
+
+    llm = build_chat_model(
+        settings.backend,
+        base_url=settings.openai_base_url,
+        model=settings.openai_model,
+        api_key=settings.openai_api_key,
+        model_path=settings.llamacpp_model_path,
+        max_tokens=settings.max_new_tokens,
+        temperature=settings.temperature,
+    )
+    return ChatModelAnswerer(llm, name=settings.backend)
+
+
 def build_chain(settings: Settings, index_dir: Path, store: ChunkStore | None = None) -> QAChain:
     """The answering chain with the configured backend over an existing index."""
-    llm = None
-    if settings.backend != "extractive":
-        from qa.llm import build_chat_model
-
-        llm = build_chat_model(
-            settings.backend,
-            base_url=settings.openai_base_url,
-            model=settings.openai_model,
-            api_key=settings.openai_api_key,
-            model_path=settings.llamacpp_model_path,
-            max_tokens=settings.max_new_tokens,
-            temperature=settings.temperature,
-        )
     return QAChain(
         open_retriever(settings, index_dir, store),
-        llm,
-        backend=settings.backend,
+        build_answerer(settings),
         max_question_chars=settings.max_question_chars,
+        sentences=SentenceMatcher(passage_embeddings(settings, index_dir)),
     )

@@ -1,4 +1,10 @@
-"""One LCEL chain: follow-up rewrite → retrieve → answer → verify → format."""
+"""One LCEL chain: understand → retrieve → decide → answer → format.
+
+Understanding standardises a resident's wording, mends typos in names, makes a real follow-up standalone
+and splits a two-part message; each part is retrieved and read on its own, and a learned answerability
+model decides whether its evidence answers it. Only then does the backend (extractive or a chat model,
+behind `qa.backends.Answerer`) write the cited reply.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +12,19 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from qa.answerability import Answerability
+from qa.backends import Answerer, ExtractiveAnswerer, Part, Reply, Request, timed
 from qa.corpus import Corpus
-from qa.extractive import extract
-from qa.prompts import (
-    CANNOT_ANSWER_PHRASE,
-    EMPTY,
-    NEAREST,
-    PROMPT_WORDING,
-    REFUSAL,
-    REWRITE_PROMPT,
-    SCRIPT_NAMES,
-    SYSTEM_PROMPT,
-    TOO_LONG,
-    USER_PROMPT,
-    as_data,
-    phrase,
-)
-from qa.question import Turn, carry_context, clean_question, has_words
-from qa.retrieve import HybridRetriever, Route, expand_query, route
-from qa.script import detect_script, to_script, to_simplified
-from qa.types import Answer, Citation, Hit, Script
-from qa.verify import echoes, printable, verify
-
-# Calibrated on eval/qa.jsonl: at 0.25, 5.8% of answerable and 39% of unanswerable questions are refused;
-# 0.34 refuses 54% of unanswerable ones but also 12.6% of answerable ones.
-MIN_COVERAGE = 0.25
-# English questions reach the Chinese text through dictionary terms, so their coverage runs lower: on
-# eval/qa.jsonl no unanswerable English question scores in 0.1–0.25, while 7 answerable ones do.
-MIN_COVERAGE_EN = 0.1
-GENERATIVE_SOURCES = 5
+from qa.extractive import Query, Similarity, extract, question_terms
+from qa.prompts import EMPTY, NEAREST, PART_NOT_FOUND, REFUSAL, TOO_LONG, phrase
+from qa.question import Turn, carry_context, clean_question, has_words, parts
+from qa.retrieve import HybridRetriever, expand_query, route
+from qa.script import detect_script, to_script
+from qa.semantic import SentenceMatcher
+from qa.types import Answer, Hit, Script
+from qa.understand import Reading, Understanding
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,52 +35,49 @@ class State:
     history: tuple[Turn, ...] = ()
     district: str | None = None
     script: Script = "zh-Hans"
-    search_query: str = ""
-    route: Route | None = None
-    hits: tuple[Hit, ...] = ()
-    draft: str = ""
-    citations: tuple[Citation, ...] = ()
-    coverage: float = 0.0
-    refused: bool = False
-    flags: tuple[str, ...] = ()
+    queries: tuple[tuple[str, str], ...] = ()  # (part as asked, standalone query) per part
+    parts: tuple[Part, ...] = ()
+    reply: Reply | None = None
     timings: dict[str, float] = field(default_factory=dict)
     started: float = 0.0
     corpus: Corpus | None = None  # the index snapshot the whole question is answered from
 
 
 class QAChain:
-    """Answers questions over the plans with citations, by an extractive or a generative backend."""
+    """Answers questions over the plans with citations, through an injected answer backend."""
 
     def __init__(
         self,
         retriever: HybridRetriever,
-        llm: BaseChatModel | None = None,
+        answerer: Answerer | None = None,
         *,
-        backend: str = "extractive",
         max_question_chars: int = 500,
-        min_coverage: float = MIN_COVERAGE,
+        answerability: Answerability | None = None,
+        understanding: Understanding | None = None,
+        sentences: SentenceMatcher | None = None,
     ) -> None:
         self.retriever = retriever
-        self.llm = llm
-        self.backend = backend if llm is not None else "extractive"
+        self.answerer: Answerer = answerer if answerer is not None else ExtractiveAnswerer()
         self.max_question_chars = max_question_chars
-        self.min_coverage = min_coverage
+        self.answerability = answerability if answerability is not None else Answerability.load()
+        self.understanding = understanding if understanding is not None else Understanding()
+        self.sentences = sentences
         self.chain: Runnable[State, Answer] = (
-            RunnableLambda(self._rewrite, name="rewrite")
+            RunnableLambda(self._understand, name="understand")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._answer, name="answer")
-            | RunnableLambda(self._verify, name="verify")
             | RunnableLambda(self._format, name="format")
         )
+
+    @property
+    def backend(self) -> str:
+        """The answer backend's name (shown in the API and the page)."""
+        return self.answerer.name
 
     @property
     def corpus(self) -> Corpus:
         """The index snapshot a question asked now is answered from (it follows new ingests)."""
         return self.retriever.corpus
-
-    def _snapshot(self, state: State) -> Corpus:
-        assert state.corpus is not None  # taken once in _start, so retrieval and answer agree
-        return state.corpus
 
     def ask(self, question: str, history: Sequence[Turn] = (), district: str | None = None) -> Answer:
         """Answer one question (after earlier turns, optionally within one district)."""
@@ -102,6 +85,13 @@ class QAChain:
         if isinstance(state, Answer):
             return state
         return self.chain.invoke(state)
+
+    def read(
+        self, question: str, history: Sequence[Turn] = (), district: str | None = None
+    ) -> tuple[Part, ...]:
+        """The parts of a question with their evidence and answerability, without answering (calibration)."""
+        state = self._start(question, history, district)
+        return () if isinstance(state, Answer) else self._retrieve(self._understand(state)).parts
 
     def warm_up(self, question: str) -> Answer:
         """Load every lazy part with one question, and the English term dictionary (~2 s) besides."""
@@ -112,25 +102,22 @@ class QAChain:
     def stream(
         self, question: str, history: Sequence[Turn] = (), district: str | None = None
     ) -> Iterator[str | Answer]:
-        """Yield answer text as it is generated, then the verified Answer with citations."""
+        """Yield answer text as it is produced, then the verified Answer with citations."""
         state = self._start(question, history, district)
         if isinstance(state, Answer):
             yield state
             return
-        state = self._retrieve(self._rewrite(state))
-        if self.llm is None or state.refused:
-            yield self._format(self._verify(self._answer(state)))
-            return
+        state = self._retrieve(self._understand(state))
         begun = time.perf_counter()
-        pieces: list[str] = []
-        for chunk in self.llm.stream(self._messages(state)):
-            text = chunk.content if isinstance(chunk.content, str) else ""
-            if text:
-                pieces.append(text)
-                if not echoes("".join(pieces), PROMPT_WORDING):  # a model reciting its prompt is cut off
-                    yield printable(text)
-        state = self._generated(state, "".join(pieces), begun)
-        yield self._format(self._verify(state))
+        request = self._request(state)
+        reply: Reply | None = None
+        if request is not None:
+            for piece in self.answerer.stream(request):
+                if isinstance(piece, str):
+                    yield piece
+                else:
+                    reply = piece
+        yield self._format(replace(state, reply=reply, timings={**state.timings, "answer": timed(begun)}))
 
     def _start(self, question: str, history: Sequence[Turn], district: str | None) -> State | Answer:
         started = time.perf_counter()
@@ -151,107 +138,93 @@ class QAChain:
             corpus=self.retriever.corpus,
         )
 
-    def _rewrite(self, state: State) -> State:
-        query = carry_context(self._snapshot(state), state.question, state.history)
-        if self.llm is not None and state.history:
-            history = "\n".join(f"用户：{q}\n助手：{a[:200]}" for q, a in state.history[-3:])
-            prompt = REWRITE_PROMPT.format(history=history, question=state.question)
-            reply = self.llm.invoke([HumanMessage(prompt)])
-            rewritten = clean_question(reply.content if isinstance(reply.content, str) else "")
-            if 0 < len(rewritten) <= self.max_question_chars:
-                query = rewritten
-        return replace(state, search_query=expand_query(self._snapshot(state), query))
+    def _understand(self, state: State) -> State:
+        corpus = _snapshot(state)
+        asked = parts(state.question)
+        queries: list[tuple[str, str]] = []
+        for i, part in enumerate(asked):
+            earlier = state.history if i == 0 else (*state.history, (asked[0], ""))
+            # Only a real earlier turn goes to the backend's model; a second part leans on the first by rule.
+            standalone = self.answerer.rewrite(part, state.history) if i == 0 and state.history else None
+            if not standalone or len(standalone) > self.max_question_chars:
+                terms = question_terms(corpus, self._read(corpus, part).text, state.script)
+                standalone = carry_context(corpus, part, earlier, len(terms))
+            queries.append((part, standalone))
+        return replace(state, queries=tuple(queries))
+
+    def _read(self, corpus: Corpus, text: str) -> Reading:
+        return self.understanding.read(text, corpus.idf, corpus.names, corpus.version)
 
     def _retrieve(self, state: State) -> State:
         begun = time.perf_counter()
-        corpus = self._snapshot(state)
-        plan = route(corpus, state.search_query, state.district)
-        hits = self.retriever.search(state.search_query, district=state.district, corpus=corpus)
-        return replace(state, route=plan, hits=tuple(hits), timings={**state.timings, "retrieve": _ms(begun)})
+        corpus = _snapshot(state)
+        found: list[Part] = []
+        answer_ms = 0.0
+        for asked, standalone in state.queries:
+            reading = self._read(corpus, standalone)
+            search = expand_query(corpus, reading.text if state.script != "en" else standalone)
+            vector = self.retriever.embed(search)
+            hits = self.retriever.search(
+                search, district=state.district, corpus=corpus, vector=vector, keywords=reading.search_text
+            )
+            reading_begun = time.perf_counter()
+            plan = route(corpus, search, state.district)
+            alternatives = self.understanding.alternatives(question_terms(corpus, search), corpus.idf)
+            similarity = self._similarity(vector)
+            draft = extract(corpus, Query(search, state.script, alternatives, similarity), hits, plan)
+            elsewhere = corpus.unknown_districts(standalone) and not plan.doc_ids
+            probability = (
+                self.answerability.probability(draft.signals) if draft.signals and not elsewhere else 0.0
+            )
+            answerable = bool(draft.citations) and probability >= self.answerability.threshold
+            found.append(Part(asked, search, tuple(hits), draft, probability, answerable))
+            answer_ms += timed(reading_begun)
+        retrieve_ms = timed(begun) - answer_ms
+        timings = {**state.timings, "retrieve": round(retrieve_ms, 2), "read": round(answer_ms, 2)}
+        return replace(state, parts=tuple(found), timings=timings)
+
+    def _similarity(self, vector: list[float]) -> Similarity | None:
+        """Sentence closeness to this question's vector (None without sentence vectors)."""
+        matcher = self.sentences
+        if matcher is None:
+            return None
+        return lambda texts: matcher.similarities(vector, texts)
+
+    def _request(self, state: State) -> Request | None:
+        answerable = tuple(p for p in state.parts if p.answerable)
+        return Request(state.question, state.script, answerable) if answerable else None
 
     def _answer(self, state: State) -> State:
         begun = time.perf_counter()
-        assert state.route is not None
-        corpus = self._snapshot(state)
-        draft = extract(corpus, state.search_query, list(state.hits), state.route, state.script)
-        elsewhere = corpus.unknown_districts(state.question) and not (state.route and state.route.doc_ids)
-        needed = self.min_coverage if state.script != "en" else min(self.min_coverage, MIN_COVERAGE_EN)
-        weak = bool(elsewhere) or not draft.citations or draft.coverage < needed
-        if weak:
-            return replace(
-                state, refused=True, coverage=draft.coverage, timings={**state.timings, "answer": _ms(begun)}
-            )
-        if self.llm is None:
-            return replace(
-                state,
-                draft=draft.text,
-                citations=draft.citations,
-                coverage=draft.coverage,
-                timings={**state.timings, "answer": _ms(begun)},
-            )
-        reply = self.llm.invoke(self._messages(state))
-        text = reply.content if isinstance(reply.content, str) else ""
-        return self._generated(replace(state, coverage=draft.coverage), text, begun)
-
-    def _messages(self, state: State) -> list[BaseMessage]:
-        sources = "\n\n".join(
-            as_data(f"[{i + 1}] {h.chunk.title} | {h.chunk.section}\n{h.chunk.text}")
-            for i, h in enumerate(state.hits[:GENERATIVE_SOURCES])
-        )
-        system = SYSTEM_PROMPT.format(
-            refusal=phrase(REFUSAL, state.script), script_name=SCRIPT_NAMES.get(state.script, "简体中文")
-        )
-        return [
-            SystemMessage(system),
-            HumanMessage(USER_PROMPT.format(sources=sources, question=as_data(state.question))),
-        ]
-
-    def _generated(self, state: State, text: str, begun: float) -> State:
-        text = printable(text)  # no terminal escapes, bidi overrides or hidden tags reach the user
-        refused = CANNOT_ANSWER_PHRASE in to_simplified(text) or "plans do not say" in text.lower()
-        sources = [h.chunk for h in state.hits[:GENERATIVE_SOURCES]]
-        checked = verify(text, sources, prompt=PROMPT_WORDING)
-        refused = refused or not checked.citations
-        return replace(
-            state,
-            draft=checked.text,
-            citations=checked.citations,
-            refused=refused,
-            flags=checked.flags,
-            timings={**state.timings, "answer": _ms(begun)},
-        )
-
-    def _verify(self, state: State) -> State:
-        if state.refused or self.llm is not None:
-            return state  # generated answers were verified as they were parsed
-        checked = verify(state.draft, [c.chunk for c in state.citations])
-        return replace(
-            state,
-            draft=checked.text,
-            citations=checked.citations,
-            flags=state.flags + checked.flags,
-            refused=not checked.citations,
-        )
+        request = self._request(state)
+        reply = self.answerer.answer(request) if request is not None else None
+        answer_ms = timed(begun) + state.timings.get("read", 0.0)
+        return replace(state, reply=reply, timings={**state.timings, "answer": round(answer_ms, 2)})
 
     def _format(self, state: State) -> Answer:
-        text = state.draft
-        if state.refused:
-            text = self._refusal(state)
+        reply = state.reply
+        refused = reply is None or reply.refused
+        text = self._refusal(state) if refused or reply is None else reply.text
+        if not refused and reply is not None:
+            missing = [p for p in state.parts if not p.answerable]
+            for part in missing:  # a two-part question: say which part the plans do not cover
+                text += "\n" + phrase(PART_NOT_FOUND, state.script).format(part=part.question)
+        timings = {k: v for k, v in state.timings.items() if k != "read"}
         return Answer(
             question=state.question,
             text=text,
-            refused=state.refused,
+            refused=refused,
             backend=self.backend,
-            citations=() if state.refused else state.citations,
-            retrieved=state.hits,
-            timings_ms={**state.timings, "total": _ms(state.started)},
-            flags=state.flags,
+            citations=() if refused or reply is None else reply.citations,
+            retrieved=_interleave([p.hits for p in state.parts]),
+            timings_ms={**timings, "total": timed(state.started)},
+            flags=reply.flags if reply is not None else (),
         )
 
     def _refusal(self, state: State) -> str:
         lines = [phrase(REFUSAL, state.script), phrase(NEAREST, state.script)]
         seen: list[str] = []
-        for hit in state.hits:
+        for hit in _interleave([p.hits for p in state.parts]):
             key = f"{hit.chunk.doc_id}|{hit.chunk.section}"
             if key in seen:
                 continue
@@ -263,5 +236,18 @@ class QAChain:
         return "\n".join(lines)
 
 
-def _ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000, 2)
+def _snapshot(state: State) -> Corpus:
+    assert state.corpus is not None  # taken once in _start, so retrieval and answer agree
+    return state.corpus
+
+
+def _interleave(rows: Sequence[Sequence[Hit]]) -> tuple[Hit, ...]:
+    """Hits of several parts, best of each first, without repeats."""
+    out: list[Hit] = []
+    seen: set[str] = set()
+    for rank in range(max((len(r) for r in rows), default=0)):
+        for row in rows:
+            if rank < len(row) and row[rank].chunk.id not in seen:
+                seen.add(row[rank].chunk.id)
+                out.append(row[rank])
+    return tuple(out)

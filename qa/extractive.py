@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from qa.ask import Evidence, answered, parse_ask
+from qa.answerability import Signals
+from qa.ask import Ask, Evidence, answered, parse_ask
 from qa.corpus import Corpus
 from qa.keywords import tokenize
+from qa.lead import MAX_LIST_QUOTE, MAX_QUOTE, answering_clause, lead_sentence, quote_window
 from qa.prompts import NOT_MENTIONED, PLAN_SAYS, SECTION_IS, phrase
 from qa.retrieve import Route
 from qa.script import to_script, to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Citation, Hit, Script
+
+Similarity = Callable[[Sequence[str]], list[float]]  # Simplified sentences → cosine to the question
 
 _ASKS_NUMBER = re.compile(
     r"多少|几|比例|比重|占比|率|数量|规模|金额|达到|目标|how many|how much|percent|rate|number|target", re.I
@@ -25,13 +30,12 @@ _GENERIC = frozenset(
     "规划 计划 区 从化 荔湾 从化区 荔湾区 湾区 十四五 提出 提到 主要 内容 方面 要求 "
     "what plan district".split()
 )
-MAX_QUOTES = 3
-MAX_CHARS = 360
-# A figure question's figure must sit in a sentence speaking to this share of the question. Calibrated on
-# eval/qa.jsonl: 0.3 → 21/28 unanswerable refused, 0.4 → 22/28 (no answerable item lost either way).
-FIGURE_COVERAGE = 0.4
-FIGURE_COVERAGE_EN = 0.15
+MAX_QUOTES = 2
+MAX_CHARS = 220
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked
+# How much a sentence's closeness in meaning (min-max scaled over the candidates) counts beside its word
+# overlap. Chosen on the tuning sets (eval/qa.jsonl, eval/resident.jsonl).
+SEMANTIC_WEIGHT = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class Sentence:
     end: int
     score: float
     coverage: float  # share of the question's content weight found in the sentence or its section
+    semantic: float = 0.0  # cosine of the question and the sentence (0 when no sentence vectors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,17 @@ class Draft:
     text: str
     citations: tuple[Citation, ...]
     coverage: float  # best sentence coverage: how much of the question the evidence speaks to
+    signals: Signals | None = None  # what the answerability model reads (None: nothing to quote)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question as the extractive reader sees it: standard text, synonyms, sentence similarity."""
+
+    text: str  # Simplified, colloquial words standardised (what matching reads)
+    script: Script  # the asker's script (what the answer is written in)
+    alternatives: Mapping[str, set[str]] = field(default_factory=dict)  # question word → synonyms in plans
+    similarity: Similarity | None = None
 
 
 def question_terms(corpus: Corpus, question: str, script: Script = "zh-Hans") -> dict[str, float]:
@@ -83,31 +99,52 @@ def focus_terms(corpus: Corpus, question: str, script: Script, n: int = 2) -> tu
 
 
 def score_sentences(
-    corpus: Corpus, question: str, hits: list[Hit], per_doc: int = 5, script: Script = "zh-Hans"
+    corpus: Corpus,
+    question: str,
+    hits: list[Hit],
+    per_doc: int = 5,
+    script: Script = "zh-Hans",
+    *,
+    alternatives: Mapping[str, set[str]] | None = None,
+    similarity: Similarity | None = None,
 ) -> list[Sentence]:
-    """Every sentence of the top hits, scored by weighted question-term overlap and the hit's rank."""
+    """Every sentence of the top hits, scored by weighted question-term overlap (a synonym counts for its
+    word), closeness in meaning to the question (when sentence vectors are at hand) and the hit's rank."""
     terms = question_terms(corpus, question, script)
+    alternatives = alternatives or {}
     total = sum(terms.values()) or 1.0
     wants_number = bool(_ASKS_NUMBER.search(to_simplified(question)))
     taken: dict[str, int] = {}
-    out: list[Sentence] = []
+    spans: list[tuple[int, Hit, int, int, str]] = []
     for rank, hit in enumerate(hits):
         doc = hit.chunk.doc_id
         if taken.get(doc, 0) >= per_doc:
             continue
         taken[doc] = taken.get(doc, 0) + 1
-        path = hit.chunk.norm_path.lower()
         for start, end in sentence_spans(hit.chunk.text):
-            norm = to_simplified(hit.chunk.text[start:end]).lower()
-            found = sum(w for t, w in terms.items() if t in norm)
-            in_path = sum(w for t, w in terms.items() if t not in norm and t in path)
-            coverage = (found + 0.5 * in_path) / total
-            score = coverage + 0.15 / (rank + 1)
-            if wants_number and _DIGIT.search(norm):
-                score += 0.1
-            if end - start < 12:
-                score -= 0.1  # a lead phrase alone says little
-            out.append(Sentence(rank, hit.chunk, start, end, score, coverage))
+            spans.append((rank, hit, start, end, to_simplified(hit.chunk.text[start:end])))
+    cosines = similarity([s[4] for s in spans]) if similarity and spans else [0.0] * len(spans)
+    low, high = min(cosines, default=0.0), max(cosines, default=0.0)
+    spread = (high - low) or 1.0
+    out: list[Sentence] = []
+    for (rank, hit, start, end, simplified), cosine in zip(spans, cosines, strict=True):
+        norm = simplified.lower()
+        path = hit.chunk.norm_path.lower()
+        found = in_path = 0.0
+        for t, w in terms.items():
+            if t in norm or any(a in norm for a in alternatives.get(t, ())):
+                found += w
+            elif t in path:
+                in_path += w
+        coverage = (found + 0.5 * in_path) / total
+        score = coverage + 0.15 / (rank + 1)
+        if similarity is not None:  # closeness relative to the other candidates: no embedder's scale assumed
+            score += SEMANTIC_WEIGHT * (cosine - low) / spread
+        if wants_number and _DIGIT.search(norm):
+            score += 0.1
+        if end - start < 12:
+            score -= 0.1  # a lead phrase alone says little
+        out.append(Sentence(rank, hit.chunk, start, end, score, coverage, cosine))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -141,9 +178,17 @@ def _overlaps(a: Sentence, b: Sentence) -> bool:
 
 
 def compose(
-    question: str, script: Script, chosen: list[Sentence], *, first_n: int = 1
+    question: str,
+    script: Script,
+    chosen: list[Sentence],
+    *,
+    first_n: int = 1,
+    terms: Mapping[str, float] | None = None,
+    alternatives: Mapping[str, set[str]] | None = None,
+    ask: Ask | None = None,
 ) -> tuple[str, list[Citation]]:
-    """Quote the chosen sentences verbatim, one [n] per cited chunk."""
+    """Quote each chosen sentence, trimmed around the clause that answers, one [n] per cited chunk."""
+    ask = ask or parse_ask(question)
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
@@ -156,49 +201,130 @@ def compose(
         group = sorted(by_chunk[s.chunk.id], key=lambda x: x.start)
         n = first_n + len(numbers)
         numbers[s.chunk.id] = n
-        quotes = [s.chunk.text[x.start : x.end] for x in group]
-        citations.append(
-            Citation(
-                n=n,
-                chunk=s.chunk,
-                quote=quotes[0] if len(quotes) == 1 else s.chunk.text[group[0].start : group[-1].end],
-            )
-        )
+        quotes = []
+        for x in group:
+            if x.chunk.kind == "glossary":
+                quotes.append(x.chunk.text[x.start : x.end])  # a definition is quoted whole
+                continue
+            clause = answering_clause(x.chunk.text, x.start, x.end, terms or {}, alternatives or {}, ask)
+            limit = MAX_LIST_QUOTE if ask.listing else MAX_QUOTE
+            window = quote_window(x.chunk.text, x.start, x.end, clause, limit)
+            quotes.append(x.chunk.text[window.start : window.end])
+        citations.append(Citation(n=n, chunk=s.chunk, quote=quotes[0]))
         parts.append("".join(f"「{q}」" for q in quotes) + f"[{n}]")
     return "".join(parts), citations
 
 
-def extract(corpus: Corpus, question: str, hits: list[Hit], plan: Route, script: Script) -> Draft:
-    """Compose a cited extractive answer (one part per district for comparisons)."""
+def _budget(ask: Ask) -> tuple[int, int]:
+    """How many quotes and characters an answer may use: a list question needs room for its items."""
+    return (MAX_QUOTES + 1, MAX_CHARS + 140) if ask.listing else (MAX_QUOTES, MAX_CHARS)
+
+
+def lead(query: Query, best: Sentence, n: int, terms: Mapping[str, float], ask: Ask, corpus: Corpus) -> str:
+    """The answer first: the clause of the best sentence that says what was asked, in the asker's script."""
+    clause = answering_clause(best.chunk.text, best.start, best.end, terms, query.alternatives, ask)
+    sentence = best.chunk.text[best.start : clause.start]
+    stated = re.findall(r"(?:19|20)\d{2}(?=年)", sentence)  # "到2025年,…,figure": the year the figure is for
+    year = next(iter(ask.years), None) or (stated[-1] if stated else None)
+    return lead_sentence(best.chunk.text[clause.start : clause.end], n, query.script, ask, year)
+
+
+def extract(
+    corpus: Corpus, question: str | Query, hits: list[Hit], plan: Route, script: Script | None = None
+) -> Draft:
+    """Compose a cited extractive answer (one part per district for comparisons), with its signals."""
+    query = question if isinstance(question, Query) else Query(question, script or "zh-Hans")
     if plan.compare and len(plan.doc_ids) > 1:
-        return _compare(corpus, question, hits, plan, script)
-    scored = score_sentences(corpus, question, hits[:5], script=script)
+        return _compare(corpus, query, hits, plan)
+    text, script = query.text, query.script
+    terms = question_terms(corpus, text, script)
+    ask = parse_ask(text)
+    scored = score_sentences(
+        corpus, text, hits[:5], script=script, alternatives=query.alternatives, similarity=query.similarity
+    )
     definitions = [_whole(h.chunk) for h in hits[:5] if h.chunk.id in plan.glossary_ids]
     if definitions:  # a defined term: its glossary entry is the answer, then the best other sentence
         rest = [s for s in scored if s.chunk.id not in plan.glossary_ids]
-        chosen = definitions[:2] + pick(rest, max_quotes=1, max_chars=200)
+        chosen = definitions[:1] + pick(rest, max_quotes=1, max_chars=160)
     else:
-        chosen = pick(scored)
+        chosen = pick(scored, *_budget(ask))
     if not chosen:
         return Draft("", (), 0.0)
-    ask = parse_ask(question)
-    # English questions reach the Chinese text through dictionary terms, so their coverage runs lower.
-    needed = FIGURE_COVERAGE if script != "en" else FIGURE_COVERAGE_EN
-    focus = focus_terms(corpus, question, script)
-    if not answered(ask, [_evidence(s) for s in chosen], needed, focus):
+    focus = focus_terms(corpus, text, script)
+    # Whether the evidence gives the kind of answer asked (a figure with its unit, for the time asked; a
+    # year; a title) is one signal for the answerability model; how well it speaks to the question is others.
+    gives = answered(ask, [_evidence(s) for s in chosen], 0.0)
+    if not gives:
         # The best-scored sentences do not give what is asked: a close runner-up that does is the answer.
         runner_up = next(
-            (s for s in scored[:RUNNERS_UP] if answered(ask, [_evidence(s)], needed, focus)), None
+            (s for s in scored[:RUNNERS_UP] if answered(ask, [_evidence(s)], 0.0) and _about(s, focus)), None
         )
-        if runner_up is None:
-            return Draft("", (), 0.0)
-        chosen = [runner_up]
-    body, citations = compose(question, script, chosen)
-    lead = phrase(PLAN_SAYS, script)
-    if _ASKS_WHERE.search(to_simplified(question)):
-        place = _best_section(corpus, question, hits[:5], script) or chosen[0].chunk
-        lead = f"{phrase(SECTION_IS, script)}《{_short_title(place, script)}》{place.section}。" + lead
-    return Draft(lead + body, tuple(citations), max(s.coverage for s in chosen))
+        if runner_up is not None:
+            chosen, gives = [runner_up], True
+    body, citations = compose(text, script, chosen, terms=terms, alternatives=query.alternatives, ask=ask)
+    if definitions:
+        opening, gives = "", True  # the term's own entry in the glossary is the answer
+    elif _ASKS_WHERE.search(text):
+        found = _best_section(corpus, text, hits[:5], script)
+        place, gives = found or chosen[0].chunk, gives or found is not None
+        district = to_script(place.district, script)
+        opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）。\n"
+    else:
+        opening = lead(query, chosen[0], citations[0].n, terms, ask, corpus) + "\n"
+    signals = _signals(corpus, query, terms, hits, scored, chosen, gives, focus)
+    coverage = max(s.coverage for s in chosen)
+    return Draft(opening + phrase(PLAN_SAYS, script) + body, tuple(citations), coverage, signals)
+
+
+def _signals(
+    corpus: Corpus,
+    query: Query,
+    terms: Mapping[str, float],
+    hits: list[Hit],
+    scored: list[Sentence],
+    chosen: list[Sentence],
+    gives: bool,
+    focus: tuple[str, ...],
+) -> Signals:
+    """What the answerability model reads about this evidence."""
+    top = hits[0] if hits else None
+    seen = "\n".join(h.chunk.norm_path + h.chunk.norm for h in hits[:5]).lower()
+    known = {t: w for t, w in terms.items() if t in corpus.idf}  # words the plans use somewhere
+    quoted = "\n".join(
+        to_simplified(s.chunk.text[s.start : s.end]) + s.chunk.norm_path for s in chosen
+    ).lower()
+    unseen = [w for t, w in known.items() if t not in seen]
+    return Signals(
+        coverage=min(max(s.coverage for s in chosen), 1.0),
+        semantic=max((s.semantic for s in scored), default=0.0),
+        dense=max((h.dense_score for h in hits[:5]), default=0.0),
+        gives=1.0 if gives else 0.0,
+        agree=1.0
+        if top and top.dense_rank is not None and top.dense_rank < 3 and (top.keyword_rank or 99) < 3
+        else 0.0,
+        focus=sum(1 for t in focus if t in quoted) / len(focus) if focus else 1.0,
+        missing=sum(unseen) / (sum(known.values()) or 1.0),
+        novel=_novel(corpus, query.text),
+        english=1.0 if query.script == "en" else 0.0,
+    )
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def _novel(corpus: Corpus, question: str) -> float:
+    """Share of a question's Han character pairs found in no plan: names and details the plans lack."""
+    pairs = {run[i : i + 2] for run in _HAN_RUN.findall(question) for i in range(len(run) - 1)}
+    if not pairs:
+        return 0.0
+    known = corpus.pairs
+    return sum(1 for p in pairs if p not in known) / len(pairs)
+
+
+def _about(s: Sentence, focus: tuple[str, ...]) -> bool:
+    """Whether a sentence (or its section) holds one of the question's most specific words."""
+    text = (to_simplified(s.chunk.text[s.start : s.end]) + s.chunk.norm_path).lower()
+    return not focus or any(t in text for t in focus)
 
 
 def _evidence(s: Sentence) -> Evidence:
@@ -223,25 +349,43 @@ def _best_section(corpus: Corpus, question: str, hits: list[Hit], script: Script
     return best[2] if best[0] > 0 else None
 
 
-def _compare(corpus: Corpus, question: str, hits: list[Hit], plan: Route, script: Script) -> Draft:
+def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draft:
     names = corpus.district_names()
+    script = query.script
+    terms = question_terms(corpus, query.text, script)
     lines: list[str] = []
     citations: list[Citation] = []
     coverage = 0.0
+    best: list[Sentence] = []
     for doc_id in plan.doc_ids:
         own = [h for h in hits if h.chunk.doc_id == doc_id][:3]
-        chosen = pick(score_sentences(corpus, question, own, script=script), max_quotes=2, max_chars=240)
+        scored = score_sentences(
+            corpus,
+            query.text,
+            own,
+            script=script,
+            alternatives=query.alternatives,
+            similarity=query.similarity,
+        )
+        chosen = pick(scored, max_quotes=1, max_chars=160)
         label = to_script(names.get(doc_id, doc_id), script)
-        if not chosen or chosen[0].coverage < 0.2:
+        if not chosen or max(s.coverage for s in scored[:3]) < 0.2:
             lines.append(f"{label}：{phrase(NOT_MENTIONED, script)}。")
             continue
-        body, cited = compose(question, script, chosen, first_n=len(citations) + 1)
+        body, cited = compose(
+            query.text,
+            script,
+            chosen,
+            first_n=len(citations) + 1,
+            terms=terms,
+            alternatives=query.alternatives,
+        )
         citations.extend(cited)
+        best.extend(chosen)
         coverage = max(coverage, max(s.coverage for s in chosen))
         lines.append(f"{label}：{body}")
-    return Draft("\n".join(lines), tuple(citations), coverage)
-
-
-def _short_title(chunk: Chunk, script: Script) -> str:
-    name = to_script(chunk.district, script) if chunk.district else ""
-    return f"{name}“十四五”规划纲要" if script != "zh-Hant" else f"{name}“十四五”規劃綱要"
+    signals = None
+    if best:
+        focus = focus_terms(corpus, query.text, script)
+        signals = _signals(corpus, query, terms, hits, best, best, True, focus)
+    return Draft("\n".join(lines), tuple(citations), coverage, signals)

@@ -18,6 +18,11 @@ REFUSAL = {
 NEAREST = {"zh-Hans": "最接近的章节：", "zh-Hant": "最接近的章節：", "en": "Nearest sections:"}
 NOT_MENTIONED = {"zh-Hans": "未提及", "zh-Hant": "未提及", "en": "not mentioned (未提及)"}
 PLAN_SAYS = {"zh-Hans": "规划原文：", "zh-Hant": "規劃原文：", "en": "The plan says:"}
+PART_NOT_FOUND = {
+    "zh-Hans": "（关于“{part}”，规划文件中没有找到相关内容。）",
+    "zh-Hant": "（關於“{part}”，規劃文件中沒有找到相關內容。）",
+    "en": "(On “{part}”, the plans do not say.)",
+}
 SECTION_IS = {"zh-Hans": "相关内容在", "zh-Hant": "相關內容在", "en": "This is covered in"}
 TOO_LONG = {
     "zh-Hans": "问题太长了（最多 {limit} 个字），请精简后再问。",

@@ -114,18 +114,35 @@ class HybridRetriever(BaseRetriever):
         """The current snapshot of the index; take it once per question and pass it on."""
         return self.source.current()
 
+    def embed(self, question: str) -> list[float]:
+        """The question's vector (what dense search and sentence matching compare against)."""
+        return self.embeddings.embed_query(to_simplified(question))
+
     def search(
-        self, question: str, k: int | None = None, district: str | None = None, corpus: Corpus | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        district: str | None = None,
+        corpus: Corpus | None = None,
+        *,
+        vector: list[float] | None = None,
+        keywords: str | None = None,
     ) -> list[Hit]:
-        """Ranked hits for a question from one snapshot (the current one unless given)."""
+        """Ranked hits for a question from one snapshot (the current one unless given).
+
+        `vector` is the question's embedding when the caller has it already; `keywords` what keyword search
+        reads when it differs from the question (the question with synonyms and plan words added).
+        """
         k = k or self.k
         corpus = corpus if corpus is not None else self.corpus
         question = expand_query(corpus, question)
         plan = route(corpus, question, district)
-        vector = self.embeddings.embed_query(to_simplified(question))  # once, even for one search per plan
+        if vector is None:
+            vector = self.embed(question)  # once, even for one search per plan
+        words = keywords or question
         if plan.compare and len(plan.doc_ids) > 1:
             per_doc = [
-                self._search(corpus, question, vector, k, (doc_id,), plan.glossary_ids)
+                self._search(corpus, question, vector, k, (doc_id,), plan.glossary_ids, words)
                 for doc_id in plan.doc_ids
             ]
             merged: list[Hit] = []
@@ -134,7 +151,7 @@ class HybridRetriever(BaseRetriever):
             for hits in per_doc:
                 merged.extend(h for h in hits if h not in merged)
             return merged[:k]
-        return self._search(corpus, question, vector, k, plan.doc_ids or None, plan.glossary_ids)
+        return self._search(corpus, question, vector, k, plan.doc_ids or None, plan.glossary_ids, words)
 
     def _search(
         self,
@@ -144,11 +161,12 @@ class HybridRetriever(BaseRetriever):
         k: int,
         doc_ids: tuple[str, ...] | None,
         glossary_ids: tuple[str, ...],
+        words: str,
     ) -> list[Hit]:
         normalised = to_simplified(question)
         keyword_weight = self.keyword_weight_en if english(question) else self.keyword_weight
         dense = corpus.store.query(vector, self.candidates, doc_ids)
-        keyword = corpus.keyword.search(normalised, self.candidates, doc_ids)
+        keyword = corpus.keyword.search(to_simplified(words), self.candidates, doc_ids)
         dense_ids = [i for i, _ in dense]
         keyword_ids = [h.chunk_id for h in keyword]
         fused = rrf([dense_ids, keyword_ids], k=self.rrf_k, weights=(1.0, keyword_weight))

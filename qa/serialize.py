@@ -18,7 +18,7 @@ def citation_json(citation: Citation) -> dict[str, Any]:
         "title": chunk.title,
         "district": chunk.district,
         "section": chunk.section,
-        "line": chunk.line_start,
+        "line": citation.line,
         "quote": citation.quote,
         "text": chunk.text,
     }

@@ -152,6 +152,12 @@ class Citation:
     chunk: Chunk
     quote: str  # verbatim substring of chunk.text
 
+    @property
+    def line(self) -> int:
+        """The document line the quote starts on (the chunk's first line when the quote is not found)."""
+        at = self.chunk.text.find(self.quote) if self.quote else -1
+        return self.chunk.line_start + (self.chunk.text.count("\n", 0, at) if at > 0 else 0)
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:

@@ -8,6 +8,7 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from qa.backends import ChatModelAnswerer
 from qa.chain import QAChain
 from qa.prompts import CANNOT_ANSWER_PHRASE
 from qa.question import carry_context
@@ -27,7 +28,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> QAChain:
 def scripted(chain: QAChain, *replies: str) -> QAChain:
     """The same retriever with a fake chat model that replies with these texts, in order."""
     messages: Iterator[AIMessage] = iter([AIMessage(r) for r in replies])
-    return QAChain(chain.retriever, GenericFakeChatModel(messages=messages), backend="openai")
+    return QAChain(chain.retriever, ChatModelAnswerer(GenericFakeChatModel(messages=messages)))
 
 
 ROAD_Q = "荔湾区城市道路网密度要达到多少？"

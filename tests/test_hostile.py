@@ -20,6 +20,7 @@ from gradio_client import Client
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from qa.backends import ChatModelAnswerer
 from qa.chain import QAChain
 from qa.prompts import EMPTY, PROMPT_WORDING, REFUSAL, SYSTEM_PROMPT, TOO_LONG, USER_PROMPT, phrase
 from qa.question import clean_question
@@ -64,7 +65,7 @@ def scripted(chain: QAChain, *replies: str) -> QAChain:
     """The same retriever behind a fake chat model that gives these replies, in order."""
     messages: Iterator[AIMessage] = iter([AIMessage(r) for r in replies])
     model = GenericFakeChatModel(messages=messages)
-    return QAChain(chain.retriever, model, backend="openai", max_question_chars=chain.max_question_chars)
+    return QAChain(chain.retriever, ChatModelAnswerer(model), max_question_chars=chain.max_question_chars)
 
 
 def misbehaviour(i: int, question: str) -> str:

@@ -13,6 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from ingest.index import Indexer
 from ingest.load import read_manifest
+from qa.backends import ChatModelAnswerer
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.prompts import CANNOT_ANSWER_PHRASE, INSTRUCTION, REDACTED, SYSTEM_PROMPT, USER_PROMPT, as_data
@@ -86,7 +87,7 @@ def obeying(chain: QAChain, reply: str, prompts: Prompts | None = None) -> QACha
     """A generative chain whose model does what the planted paragraph says."""
     replies: Iterator[AIMessage] = iter([AIMessage(reply)])
     model = GenericFakeChatModel(messages=replies, callbacks=[prompts] if prompts else None)
-    return QAChain(chain.retriever, model, backend="openai", max_question_chars=200)
+    return QAChain(chain.retriever, ChatModelAnswerer(model), max_question_chars=200)
 
 
 def renumbered(reply: str, numbers: list[int]) -> str:

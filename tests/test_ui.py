@@ -11,6 +11,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from qa.backends import ChatModelAnswerer
 from qa.chain import QAChain
 from qa.prompts import CANNOT_ANSWER_PHRASE
 from qa.serialize import answer_json
@@ -240,7 +241,7 @@ def test_a_generative_answer_streams_into_the_chat_then_gets_its_chips(
 ) -> None:
     reply = "据规划， 「2020年从化地区生产总值为386.31亿元」[1]。"
     llm = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
-    service = ChatService(QAChain(chain.retriever, llm, backend="openai"), store, RateLimiter(per_minute=10))
+    service = ChatService(QAChain(chain.retriever, ChatModelAnswerer(llm)), store, RateLimiter(per_minute=10))
     steps = [messages[-1]["content"] for messages, _, _ in service.respond(GDP, None, [], "s")]
     assert "正在查阅" in steps[0]
     assert any('class="caret"' in s and "据规划，" in s and "cite-chip" not in s for s in steps[1:-1])

@@ -9,6 +9,7 @@ from ingest.load import read_manifest
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.retrieve import HybridRetriever
+from qa.semantic import SentenceMatcher
 from qa.settings import BUNDLED_PLANS
 from qa.store import ChunkStore, open_client
 from tests.fakes import BigramEmbeddings
@@ -24,5 +25,6 @@ def plans_chain(root: Path) -> QAChain:
         if store.count() == 0:
             Indexer(store, BigramEmbeddings(), root).ingest(read_manifest(BUNDLED_PLANS), progress=False)
         retriever = HybridRetriever(source=Corpus.open(store, root), embeddings=BigramEmbeddings())
-        _CHAINS["chain"] = QAChain(retriever, max_question_chars=200)
+        sentences = SentenceMatcher(BigramEmbeddings())
+        _CHAINS["chain"] = QAChain(retriever, max_question_chars=200, sentences=sentences)
     return _CHAINS["chain"]

@@ -1,0 +1,88 @@
+"""Whether the retrieved evidence answers a question: a logistic model over a few measured signals.
+
+The weights are learned and calibrated by `python -m eval.calibrate` on the tuning QA sets only (never on
+a holdout) and shipped in `qa/data/answerability.json`; a refusal is a probability below the threshold
+stored beside them, not a hand-set coverage cut-off.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the evidence for one question (or one part of it) looks like; every value in [0, 1]."""
+
+    coverage: float  # share of the question's weighted words (or their synonyms) in the best sentence
+    semantic: float  # cosine of the question and its most similar candidate sentence (e5)
+    dense: float  # cosine of the question and the best-ranked passage
+    gives: float  # 1 when a chosen sentence gives the kind of answer asked (a figure with its unit, a year…)
+    agree: float  # 1 when dense and keyword search both rank the best passage in their top 3
+    focus: float  # share of the question's two most specific words found in the chosen sentences
+    missing: float  # share of the question's plan words (IDF-weighted) found in no retrieved passage
+    novel: float  # share of the question's Chinese character pairs that occur nowhere in the plans
+    english: float  # 1 for an English question (its words reach the text through a dictionary)
+
+    def vector(self) -> list[float]:
+        """The values in field order."""
+        return [float(getattr(self, f.name)) for f in fields(self)]
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The field names, in the order of `vector`."""
+        return [f.name for f in fields(cls)]
+
+    def as_dict(self) -> dict[str, float]:
+        """The values by name (for logs and the eval records)."""
+        return {k: round(float(v), 4) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Answerability:
+    """A logistic model: P(answerable) = σ(bias + Σ weight·signal); refuse below `threshold`."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float = 0.5
+    trained_on: tuple[str, ...] = ()
+
+    def probability(self, signals: Signals) -> float:
+        """The calibrated probability that the evidence answers the question."""
+        values = dict(zip(Signals.names(), signals.vector(), strict=True))
+        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in values.items())
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def answerable(self, signals: Signals) -> bool:
+        """Whether to answer."""
+        return self.probability(signals) >= self.threshold
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> Answerability:
+        """Read the shipped (or a retrained) model."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        unknown = set(data["weights"]) - set(Signals.names())
+        if unknown:
+            raise ValueError(f"{path.name}: weights for unknown signals {sorted(unknown)}")
+        return cls(
+            weights={k: float(v) for k, v in data["weights"].items()},
+            bias=float(data["bias"]),
+            threshold=float(data.get("threshold", 0.5)),
+            trained_on=tuple(data.get("trained_on", ())),
+        )
+
+    def save(self, path: Path, **about: object) -> None:
+        """Write the model with notes on how it was fitted."""
+        data = {
+            "weights": self.weights,
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "trained_on": list(self.trained_on),
+            **about,
+        }
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
