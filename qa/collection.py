@@ -1,9 +1,12 @@
-"""One generation of the index: a Chroma collection of chunks, every call's failure made a StoreError."""
+"""One generation of the index: a Chroma collection of chunks (every call's failure made a StoreError), and
+the same generation read whole into memory for answering questions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+import numpy as np
 
 from qa.errors import StoreError, store_error
 from qa.types import Chunk
@@ -123,3 +126,54 @@ class ChunkCollection:
         ids = got["ids"][0]
         distances = (got["distances"] or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+
+class LoadedGeneration:
+    """A generation read whole: its chunks in document order and their unit vectors, searched exactly.
+
+    Questions then search memory, not Chroma: a cosine over a few hundred vectors takes well under a
+    millisecond, and the Chroma client that read the generation can be closed (see ChunkStore.load).
+    """
+
+    def __init__(
+        self, name: str, version: str, fingerprint: str, records: Sequence[tuple[Chunk, Sequence[float]]]
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.fingerprint = fingerprint
+        ordered = sorted(records, key=lambda r: (r[0].doc_id, r[0].char_start, r[0].id))
+        self.chunks = [chunk for chunk, _ in ordered]
+        self.ids = [chunk.id for chunk in self.chunks]
+        self._doc_ids = np.array([chunk.doc_id for chunk in self.chunks], dtype=object)
+        vectors = np.array([v for _, v in ordered], dtype=np.float32) if ordered else np.zeros((0, 0))
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        self._vectors = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+    @classmethod
+    def read(cls, collection: ChunkCollection) -> LoadedGeneration:
+        """Read every chunk of a collection with its vector."""
+        return cls(collection.name, collection.version, collection.fingerprint, collection.records(None))
+
+    def count(self) -> int:
+        """How many chunks the generation holds."""
+        return len(self.ids)
+
+    def query(
+        self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity, optionally within some documents (as Chroma's query)."""
+        if not self.ids:
+            return []
+        question = np.asarray(vector, dtype=np.float32)
+        if question.shape != self._vectors.shape[1:]:
+            raise StoreError(
+                f"索引与模型不符 the question's vector has {question.size} dimensions, the index's "
+                f"{self._vectors.shape[1]}: was the index built with another embedding model?"
+            )
+        norm = float(np.linalg.norm(question))
+        scores = self._vectors @ (question / norm if norm > 0 else question)
+        rows = np.arange(len(self.ids))
+        if doc_ids:
+            rows = rows[np.isin(self._doc_ids, list(doc_ids))]
+        best = rows[np.argsort(-scores[rows], kind="stable")[:k]]
+        return [(self.ids[i], float(scores[i])) for i in best]

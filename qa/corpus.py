@@ -13,8 +13,7 @@ from pathlib import Path
 
 from qa.keywords import KeywordIndex, fingerprint, tokenize
 from qa.script import to_simplified
-from qa.store import ChunkCollection, ChunkStore, StoreError
-from qa.types import Chunk
+from qa.store import ChunkCollection, ChunkStore, LoadedGeneration, StoreError
 
 # Romanised names users type for the districts we know; Chinese names come from the documents.
 _PINYIN = {"从化": ("conghua", "chung wa"), "荔湾": ("liwan", "lai wan", "lei wan")}
@@ -61,14 +60,15 @@ def glossary_key(term: str) -> str:
 
 
 class Corpus:
-    """One immutable snapshot of the index: a generation's chunks, its Chroma collection, its keyword index.
+    """One immutable snapshot of the index: a generation's chunks and vectors, and its keyword index.
 
     A question is answered from one snapshot from start to end, so it never mixes two generations.
     """
 
-    def __init__(self, store: ChunkCollection, chunks: list[Chunk], keyword: KeywordIndex) -> None:
-        self.store = store
+    def __init__(self, store: LoadedGeneration, keyword: KeywordIndex) -> None:
+        self.store = store  # dense search over the generation's vectors, in memory
         self.version = store.version
+        chunks = store.chunks
         self.chunks = {c.id: c for c in chunks}
         self.keyword = keyword
         self.districts: list[District] = []
@@ -89,10 +89,9 @@ class Corpus:
         A keyword index missing locally (a new replica, a read-only copy) is built from the chunks and
         saved when the directory allows it.
         """
-        generation = store.current() if isinstance(store, ChunkStore) else store
-        chunks = generation.all_chunks()
-        chunks.sort(key=lambda c: (c.doc_id, c.char_start, c.id))
-        ids = [c.id for c in chunks]
+        generation = store.load() if isinstance(store, ChunkStore) else LoadedGeneration.read(store)
+        chunks = generation.chunks
+        ids = generation.ids
         digest = fingerprint(ids)
         if generation.fingerprint and generation.fingerprint != digest:
             raise StoreError(
@@ -105,7 +104,7 @@ class Corpus:
             if ids:
                 with contextlib.suppress(OSError):  # a read-only replica still answers
                     keyword.save(index_dir)
-        return cls(generation, chunks, keyword)
+        return cls(generation, keyword)
 
     def current(self) -> Corpus:
         """A fixed snapshot is its own current one (LiveCorpus follows new publications)."""
