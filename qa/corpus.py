@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qa.keywords import KeywordIndex, fingerprint, tokenize
 from qa.script import to_simplified
-from qa.store import ChunkCollection, ChunkStore, LoadedGeneration, StoreError
+from qa.store import ChunkCollection, ChunkStore, EmptyIndexError, LoadedGeneration, StoreError
 
 # Romanised names users type for the districts we know; Chinese names come from the documents.
 _PINYIN = {"从化": ("conghua", "chung wa"), "荔湾": ("liwan", "lai wan", "lei wan")}
@@ -65,9 +65,10 @@ class Corpus:
     A question is answered from one snapshot from start to end, so it never mixes two generations.
     """
 
-    def __init__(self, store: LoadedGeneration, keyword: KeywordIndex) -> None:
+    def __init__(self, store: LoadedGeneration, keyword: KeywordIndex, where: str = "") -> None:
         self.store = store  # dense search over the generation's vectors, in memory
         self.version = store.version
+        self.where = where
         chunks = store.chunks
         self.chunks = {c.id: c for c in chunks}
         self.keyword = keyword
@@ -104,10 +105,15 @@ class Corpus:
             if ids:
                 with contextlib.suppress(OSError):  # a read-only replica still answers
                     keyword.save(index_dir)
-        return cls(generation, keyword)
+        return cls(generation, keyword, store.where)
 
     def current(self) -> Corpus:
-        """A fixed snapshot is its own current one (LiveCorpus follows new publications)."""
+        """A fixed snapshot is its own current one (LiveCorpus follows new publications).
+
+        An empty one raises EmptyIndexError: questions get "run planqa ingest", not "the plans do not say".
+        """
+        if not self.chunks:
+            raise EmptyIndexError(self.where)
         return self
 
     def __len__(self) -> int:
@@ -168,11 +174,12 @@ class LiveCorpus:
         """The snapshot to answer one question from, after one small read of the pointer.
 
         When the pointer has moved, the first caller loads the new snapshot while any others keep
-        answering from the old one; a store that cannot be reached raises StoreError.
+        answering from the old one; a store that cannot be reached raises StoreError, an empty or missing
+        index EmptyIndexError.
         """
         snapshot = self._snapshot
         if self.store.version() == snapshot.version or not self._loading.acquire(blocking=False):
-            return snapshot
+            return snapshot.current()
         try:
             for attempt in range(2):
                 try:
@@ -181,6 +188,6 @@ class LiveCorpus:
                 except StoreError:
                     if attempt:  # once more: two quick publications may have deleted what we began to read
                         raise
-            return self._snapshot
+            return self._snapshot.current()
         finally:
             self._loading.release()

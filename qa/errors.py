@@ -1,4 +1,4 @@
-"""Why the index cannot be used, in one clear line: unreachable server, read-only or full disk, other."""
+"""Why the index cannot be used, in one line: empty, unreachable server, read-only or full disk, other."""
 
 from __future__ import annotations
 
@@ -9,10 +9,25 @@ import shutil
 from pathlib import Path
 
 LOW_SPACE = 64 * 1024 * 1024  # below this a failed write is put down to a full disk
+# What a question gets when no chunks are published (safe to show anyone: no path, no server address).
+EMPTY_INDEX = (
+    "知识库为空或不存在，请先运行 `planqa ingest`。(The index is empty or missing: run `planqa ingest`.)"
+)
 
 
 class StoreError(RuntimeError):
     """The vector store cannot be reached or written; the message says what to do."""
+
+
+class EmptyIndexError(StoreError):
+    """No generation is published, or it holds no chunks: never ingested, or a server restarted empty.
+
+    Its message is fixed and safe to show anyone (the page and the API show it as it is); `where` is for logs.
+    """
+
+    def __init__(self, where: str = "") -> None:
+        super().__init__(EMPTY_INDEX)
+        self.where = where
 
 
 def detail(exc: BaseException) -> str:

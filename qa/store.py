@@ -18,12 +18,13 @@ from urllib.parse import urlparse
 
 from qa.collection import ChunkCollection, LoadedGeneration, call
 from qa.deadline import Deadline, within
-from qa.errors import StoreError, detail, not_found, store_error
+from qa.errors import EmptyIndexError, StoreError, detail, not_found, store_error
 from qa.types import Chunk
 
 __all__ = [
     "ChunkCollection",
     "ChunkStore",
+    "EmptyIndexError",
     "LoadedGeneration",
     "Pointer",
     "StoreError",

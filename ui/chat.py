@@ -16,7 +16,7 @@ from qa.question import Turn as HistoryTurn
 from qa.question import clean_question
 from qa.script import to_simplified
 from qa.serialize import answer_json
-from qa.store import StoreError
+from qa.store import EmptyIndexError, StoreError
 from qa.types import Answer
 from ui.brief import Brief, brief_json, brief_markdown, make_brief
 from ui.feedback import FeedbackStore
@@ -179,9 +179,9 @@ class ChatService:
         return answer_json(answer)
 
     def _store_down(self, question: str, exc: StoreError) -> Answer:
-        """The reply while the index cannot be reached: a friendly line here, the details in the log."""
+        """The reply while the index cannot be used: a friendly line here, the details in the log."""
         logger.warning("question not answered: %s", exc)
-        return Answer(question=question, text=STORE_DOWN, refused=True, backend=self.chain.backend)
+        return Answer(question=question, text=unavailable(exc), refused=True, backend=self.chain.backend)
 
     def vote(
         self, turns: Sequence[Turn], message_index: int, liked: bool | None, session: str = ""
@@ -220,7 +220,7 @@ class ChatService:
             made = make_brief(self.chain.retriever, topic, [d for d in doc_ids or [] if d])
         except StoreError as exc:
             logger.warning("briefing not made: %s", exc)
-            return None, STORE_DOWN
+            return None, unavailable(exc)
         return made, brief_markdown(made)
 
     def brief_api(
@@ -231,6 +231,11 @@ class ChatService:
         if made is None:
             return {"topic": topic, "error": text, "markdown": "", "districts": []}
         return brief_json(made, text)
+
+
+def unavailable(exc: StoreError) -> str:
+    """What to tell a user about a store error: an empty index says so (run ingest), else try again later."""
+    return str(exc) if isinstance(exc, EmptyIndexError) else STORE_DOWN
 
 
 def export_brief(markdown: str, topic: str, folder: Path | None = None) -> tuple[Path, Path]:
