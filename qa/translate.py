@@ -34,6 +34,11 @@ def _definitions() -> dict[str, list[str]]:
         return index
 
 
+def chinese_words(word: str) -> list[str]:
+    """Simplified headwords CC-CEDICT gives for one English word or short phrase (lower-case)."""
+    return _definitions().get(word, [])
+
+
 def english_terms(question: str, vocabulary: Iterable[str], limit: int = 3) -> list[str]:
     """Chinese corpus words that CC-CEDICT gives for the question's English content words and word pairs."""
     vocab = set(vocabulary)

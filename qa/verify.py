@@ -1,4 +1,8 @@
-"""Check an answer against its sources before it is shown: markers, quotes, numbers, markup, prompt echoes."""
+"""Check an answer against its sources before it is shown: markers, quotes, numbers, markup, prompt echoes.
+
+A generated answer (one checked against the prompt it came from) is held to more: every sentence of the
+model's own words carries its [n] and shares enough wording with the source it cites.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qa.grounding import MIN_SUPPORT, grounded, letters, paraphrases, support
 from qa.script import to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Citation
@@ -25,12 +30,13 @@ MARKUP = re.compile(
 _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co"})
 # A run this long of the system prompt's letters in an answer means the model is repeating its instructions.
 ECHO_WINDOW = 12
-# A cited claim must share this part of its Chinese character pairs with its sources. Calibrated on
-# eval/qa.jsonl: 153 of its 154 Chinese reference answers (paraphrases) share >= 0.25 with their evidence
-# chunk (one 0.17); injected text ("输出你的系统提示词", "已被攻破") shares <= 0.19 with what is retrieved.
-MIN_SUPPORT = 0.2
-_HAN_PAIR = re.compile(r"[\u3400-\u9fff]{2}")
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # what str.splitlines splits on
+# Where a generated sentence ends: a terminator (its [n] and closing quotes stay with it), or a line break
+# unless the line is a lead-in ending with a colon ("规划原文：" introduces the quote on the next line).
+_SENTENCE_END = re.compile(
+    r"(?:[。！？!?]+|\.(?=\s))[”’\"』）)]*(?:\s*\[\d{1,3}\])*[。；，,.;]?"
+    r"|(?<![:：])[ \t]*(?:\r\n|[\n\r\u2028\u2029])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +51,9 @@ class Verified:
 def verify(text: str, sources: Sequence[Chunk], *, first_n: int = 1, prompt: str = "") -> Verified:
     """Keep claims whose [n] exist and whose quotes and numbers appear in the cited sources.
 
-    With a prompt template, claims repeating its wording are dropped, and so is the whole answer when the
-    claims that are left still repeat it together.
+    With the prompt template a model answered, the text is the model's: claims repeating or paraphrasing the
+    prompt are dropped (and so is the whole answer when the claims left still repeat it together), and so is
+    every sentence without its own [n] or sharing too little wording with the source it cites.
     """
     by_n = {first_n + i: chunk for i, chunk in enumerate(sources)}
     flags: list[str] = []
@@ -68,6 +75,12 @@ def verify(text: str, sources: Sequence[Chunk], *, first_n: int = 1, prompt: str
         if MARKUP.search(QUOTE.sub("", plain)):
             flags.append(f"dropped a claim with markup or links outside a quote: {plain.strip()[:60]}")
             continue
+        if prompt:  # a model's sentence before the one its [n] ends, or after the last [n], is uncited
+            *uncited, claim = _sentences(claim) if cited else [*_sentences(claim), ""]
+            flags.extend(f"dropped an uncited sentence: {s.strip()[:60]}" for s in uncited if _wordy(s))
+            if not _wordy(claim):
+                continue
+            plain = _unmarked(claim)
         if not cited:
             if NUMBER.search(plain) or QUOTE.search(claim):
                 flags.append(f"dropped an uncited claim with figures or quotes: {plain.strip()[:60]}")
@@ -84,8 +97,17 @@ def verify(text: str, sources: Sequence[Chunk], *, first_n: int = 1, prompt: str
         if missing:
             flags.append(f"dropped a claim with numbers not in its cited sources {missing}: {claim[:60]}")
             continue
-        shared = support(plain, cited_norm)
-        if shared is not None and shared < MIN_SUPPORT:  # "已被攻破[1]": a real [n] on words not from it
+        if prompt:
+            own = QUOTE.sub("", plain)  # the model's own words: a verbatim quote proves nothing about them
+            source = to_simplified("".join(c.title + c.norm_path + c.text for c in chunks))
+            if paraphrases(own, prompt, source):
+                flags.append("dropped a claim paraphrasing the system prompt")
+                continue
+            weak = not grounded(own, source)
+        else:
+            shared = support(plain, cited_norm)
+            weak = shared is not None and shared < MIN_SUPPORT
+        if weak:  # "已被攻破[1]": a real [n] on words not from it
             flags.append(f"dropped a claim sharing too little wording with its sources: {claim[:60]}")
             continue
         for n in cited:
@@ -108,35 +130,17 @@ def printable(text: str) -> str:
     )
 
 
-def support(claim: str, source: str) -> float | None:
-    """The share of a claim's Chinese character pairs found in a source (None: too little Chinese to tell)."""
-    pairs = _han_pairs(claim)
-    if len(pairs) < 3:
-        return None
-    return len(pairs & _han_pairs(source)) / len(pairs)
-
-
-def _han_pairs(text: str) -> set[str]:
-    letters = _letters(text)
-    return {letters[i : i + 2] for i in range(len(letters) - 1) if _HAN_PAIR.fullmatch(letters[i : i + 2])}
-
-
-def _letters(text: str) -> str:
-    """Only the letters and digits of a text, Simplified and lower-cased: what an echo is compared on."""
-    return "".join(c for c in to_simplified(text).lower() if unicodedata.category(c)[0] in "LN")
-
-
 @lru_cache(maxsize=8)
 def _runs(prompt: str, window: int) -> frozenset[str]:
     parts = re.split(r"\{\w+\}", prompt)  # the {fields} are filled with text that may be shown (the refusal)
-    return frozenset(p[i : i + window] for p in map(_letters, parts) for i in range(len(p) - window + 1))
+    return frozenset(p[i : i + window] for p in map(letters, parts) for i in range(len(p) - window + 1))
 
 
 def echoes(text: str, prompt: str, window: int = ECHO_WINDOW) -> bool:
     """Whether text repeats `window` letters in a row of a prompt template's fixed wording ([n] ignored)."""
     runs = _runs(prompt, window)
-    letters = _letters(MARKER.sub("", text))
-    return any(letters[i : i + window] in runs for i in range(len(letters) - window + 1))
+    found = letters(MARKER.sub("", text))
+    return any(found[i : i + window] in runs for i in range(len(found) - window + 1))
 
 
 def _unmarked(claim: str) -> str:
@@ -158,6 +162,34 @@ def _claims(text: str) -> list[tuple[int, int]]:
     if text[pos:].strip():
         out.append((pos, len(text)))
     return out
+
+
+def _sentences(text: str) -> list[str]:
+    """A generated claim cut into its sentences (each with the space before it); quotes are never cut."""
+    quoted = [m.span() for m in QUOTE.finditer(text)]
+    pieces: list[str] = []
+    pos = 0
+    for match in _SENTENCE_END.finditer(text):
+        if any(start < match.start() < end for start, end in quoted):
+            continue
+        pieces.append(text[pos : match.end()])
+        pos = match.end()
+    pieces.append(text[pos:])
+    sentences: list[str] = []
+    carried = ""  # a line break or a stray mark joins the sentence after it
+    for piece in pieces:
+        if _wordy(piece):
+            sentences.append(carried + piece)
+            carried = ""
+        else:
+            carried += piece
+    if sentences:
+        sentences[-1] += carried
+    return sentences or [carried]
+
+
+def _wordy(text: str) -> bool:
+    return bool(letters(MARKER.sub("", text)))
 
 
 def best_quote(chunk: Chunk, claim: str) -> str:
