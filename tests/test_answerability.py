@@ -1,0 +1,174 @@
+"""The learned answerability decision: the logistic model, its file, and how eval.calibrate fits it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.calibrate import best_threshold, fit
+from qa.answerability import MODEL_FILE, Answerability, Signals
+
+NEUTRAL = Signals(
+    coverage=0.5,
+    semantic=0.5,
+    dense=0.5,
+    gives=0.0,
+    agree=0.0,
+    focus=0.5,
+    missing=0.5,
+    novel=0.5,
+    english=0.0,
+)
+
+
+def test_signals_vector_and_names_are_in_field_order() -> None:
+    signals = replace(NEUTRAL, coverage=0.1, english=1.0)
+    assert Signals.names()[0] == "coverage" and Signals.names()[-1] == "english"
+    assert signals.vector()[0] == 0.1 and signals.vector()[-1] == 1.0
+    assert dict(zip(Signals.names(), signals.vector(), strict=True)) == signals.as_dict()
+
+
+def test_probability_is_the_logistic_of_the_weighted_signals() -> None:
+    model = Answerability({"coverage": 2.0, "semantic": 4.0}, bias=-3.0)
+    expected = 1 / (1 + math.exp(-(-3.0 + 2.0 * 0.5 + 4.0 * 0.5)))
+    assert model.probability(NEUTRAL) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("name", ["coverage", "semantic", "gives"])
+def test_probability_rises_with_a_positively_weighted_signal(name: str) -> None:
+    model = Answerability({"coverage": 2.0, "semantic": 6.0, "gives": 1.5, "missing": -3.0}, bias=-4.0)
+    values = [model.probability(replace(NEUTRAL, **{name: x})) for x in np.linspace(0, 1, 11)]
+    assert all(a < b for a, b in itertools.pairwise(values))
+
+
+def test_probability_falls_with_a_negatively_weighted_signal() -> None:
+    model = Answerability({"coverage": 2.0, "missing": -3.0}, bias=0.0)
+    values = [model.probability(replace(NEUTRAL, missing=x)) for x in np.linspace(0, 1, 11)]
+    assert all(a > b for a, b in itertools.pairwise(values))
+
+
+def test_answerable_is_the_probability_against_the_threshold() -> None:
+    model = Answerability({"semantic": 10.0}, bias=-5.0, threshold=0.6)
+    assert model.probability(replace(NEUTRAL, semantic=0.5)) == pytest.approx(0.5)
+    assert not model.answerable(replace(NEUTRAL, semantic=0.5))
+    assert model.answerable(replace(NEUTRAL, semantic=0.6))
+
+
+def test_extreme_weights_give_a_probability_not_an_overflow() -> None:
+    model = Answerability({"semantic": 2e6}, bias=-1e6)  # z = ±1e6 at the ends
+    assert model.probability(replace(NEUTRAL, semantic=0.0)) == pytest.approx(0.0, abs=1e-20)
+    assert model.probability(replace(NEUTRAL, semantic=1.0)) == pytest.approx(1.0)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    model = Answerability(
+        {"coverage": 1.25, "novel": -0.5}, bias=-0.75, threshold=0.35, trained_on=("qa.jsonl",)
+    )
+    path = tmp_path / "answerability.json"
+    model.save(path, fitted="today", cross_validated={"parts": 3.0})
+    assert Answerability.load(path) == model
+    assert json.loads(path.read_text(encoding="utf-8"))["fitted"] == "today"
+
+
+def test_load_refuses_weights_for_unknown_signals(tmp_path: Path) -> None:
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps({"weights": {"coverage": 1.0, "vibes": 2.0}, "bias": 0.0}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"answerability\.json.*vibes"):
+        Answerability.load(path)
+
+
+def test_shipped_model_loads_and_names_only_known_signals() -> None:
+    model = Answerability.load()
+    assert model.weights and set(model.weights) <= set(Signals.names())
+    assert 0.0 < model.threshold < 1.0
+    assert model.trained_on and not {"qa_holdout.jsonl", "resident_holdout.jsonl"} & set(model.trained_on)
+    assert MODEL_FILE.is_file()
+
+
+def refusal_f1(probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> float:
+    """Refusal F1 computed independently of eval.calibrate."""
+    refused = probabilities < threshold
+    true_refusals = int(np.sum(refused & (labels == 0)))
+    if not true_refusals:
+        return 0.0
+    precision = true_refusals / int(np.sum(refused))
+    recall = true_refusals / int(np.sum(labels == 0))
+    return 2 * precision * recall / (precision + recall)
+
+
+def test_best_threshold_picks_the_refusal_f1_best_cut_off() -> None:
+    # Five unanswerable parts and twenty answerable ones. Refusing below 0.45 catches four unanswerable parts
+    # for one answerable part turned away (F1 0.8, 5% of answerable refused); below 0.34, three for none
+    # (F1 0.75); higher cut-offs turn more answerable parts away than they catch.
+    unanswerable = [0.15, 0.253, 0.33, 0.447, 0.70]
+    answerable = [0.404, *np.linspace(0.62, 0.95, 19)]
+    probabilities = np.array(unanswerable + answerable)
+    labels = np.array([0] * len(unanswerable) + [1] * len(answerable))
+    threshold = best_threshold(probabilities, labels)
+    assert threshold == pytest.approx(0.45)
+    assert refusal_f1(probabilities, labels, threshold) == pytest.approx(0.8)
+    grid = np.arange(0.05, 0.951, 0.01)
+    assert refusal_f1(probabilities, labels, threshold) == max(
+        refusal_f1(probabilities, labels, t) for t in grid
+    )
+
+
+def test_best_threshold_on_separable_classes_refuses_exactly_the_unanswerable() -> None:
+    probabilities = np.array([0.1, 0.3, 0.347, 0.62, 0.7, 0.9])
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    threshold = best_threshold(probabilities, labels)
+    assert list(probabilities < threshold) == [True, True, True, False, False, False]
+
+
+def synthetic(n: int = 160, seed: int = 7) -> tuple[list[list[float]], list[int]]:
+    """Parts whose answerability is carried by coverage and semantic, with noise; english is constant."""
+    rng = np.random.default_rng(seed)
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for i in range(n):
+        answerable = i % 2
+        signals = rng.uniform(0, 1, size=len(Signals.names()))
+        signals[0] = np.clip(0.3 + 0.4 * answerable + rng.normal(0, 0.15), 0, 1)  # coverage
+        signals[1] = np.clip(0.80 + 0.06 * answerable + rng.normal(0, 0.02), 0, 1)  # semantic: small spread
+        signals[-1] = 0.0  # english: never varies here
+        rows.append([float(x) for x in signals])
+        labels.append(answerable)
+    return rows, labels
+
+
+def test_fit_returns_a_weight_for_every_signal_and_a_working_model() -> None:
+    rows, labels = synthetic()
+    model, stats = fit(rows, labels, ["qa.jsonl", "resident.jsonl"])
+    assert list(model.weights) == Signals.names()
+    assert model.trained_on == ("qa.jsonl", "resident.jsonl")
+    assert model.weights["coverage"] > 0 and model.weights["semantic"] > 0
+    assert model.weights["english"] == 0.0  # a constant signal says nothing
+    assert 0.0 < model.threshold < 1.0
+    assert stats["parts"] == len(rows)
+    assert 0.0 <= stats["answerable_refused_cv"] <= 0.5 and 0.5 <= stats["unanswerable_refused_cv"] <= 1.0
+    # the folded-back plain weights reproduce the fitted decision on raw signal values
+    decided = [model.answerable(Signals(*row)) for row in rows]
+    accuracy = np.mean([d == bool(label) for d, label in zip(decided, labels, strict=True)])
+    assert accuracy >= 0.85
+
+
+def test_fit_plain_weights_match_the_scaled_pipeline() -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rows, labels = synthetic(seed=11)
+    model, _ = fit(rows, labels, ["qa.jsonl"])
+    pipeline = make_pipeline(
+        StandardScaler(), LogisticRegression(class_weight="balanced", C=1.0, max_iter=1000)
+    )
+    pipeline.fit(np.asarray(rows), np.asarray(labels))
+    expected = pipeline.predict_proba(np.asarray(rows))[:, 1]
+    got = np.array([model.probability(Signals(*row)) for row in rows])
+    assert np.max(np.abs(got - expected)) < 0.02  # weights are rounded to 4 decimals

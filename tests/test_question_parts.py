@@ -1,0 +1,152 @@
+"""Two questions in one message, and follow-ups made standalone, over a real two-plan corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.index import Indexer
+from qa.corpus import Corpus
+from qa.extractive import question_terms
+from qa.question import carry_context, is_follow_up, parts
+from qa.store import ChunkStore, open_client
+from qa.types import DocumentInfo
+from qa.understand import Understanding
+from tests.fakes import BigramEmbeddings
+
+CONGHUA = """# 第五章 民生
+到2025年，从化区每千名老人拥有养老床位40张。
+# 第六章 交通
+地铁14号线二期建成通车，温泉镇接入城市轨道交通。
+"""
+LIWAN = """# 第三章 白鹅潭
+白鹅潭商务区建成粤港澳大湾区高质量发展新引擎。
+"""
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    """A real index of two tiny plans, one per district, embedded with the bigram fake."""
+    root = tmp_path_factory.mktemp("two-plans")
+    sources: list[tuple[Path, DocumentInfo | None]] = []
+    for doc_id, district, text in (("conghua", "从化区", CONGHUA), ("liwan", "荔湾区", LIWAN)):
+        path = root / f"{doc_id}.txt"
+        path.write_text(text, encoding="utf-8")
+        sources.append((path, DocumentInfo(doc_id, f"{district}规划", district, "zh-Hans")))
+    store = ChunkStore(open_client(root / "index"), "plans", embedding_model="bigram")
+    Indexer(store, BigramEmbeddings(), root / "index").ingest(sources, progress=False)
+    return Corpus.open(store, root / "index")
+
+
+@pytest.fixture(scope="module")
+def understanding() -> Understanding:
+    return Understanding()
+
+
+def standalone(corpus: Corpus, understanding: Understanding, question: str, previous: str) -> str:
+    """What the chain makes of a follow-up without a model: its word count comes from the same reading."""
+    reading = understanding.read(question, corpus.idf, corpus.names, corpus.version)
+    return carry_context(corpus, question, [(previous, "…")], len(question_terms(corpus, reading.text)))
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("从化区养老床位有多少张？地铁几时通车？", ["从化区养老床位有多少张？", "地铁几时通车？"]),
+        ("What is the GDP? And the population?", ["What is the GDP?", "And the population?"]),
+        ("从化区养老床位有多少张；地铁几时通车", ["从化区养老床位有多少张；", "地铁几时通车"]),
+        ("从化区养老床位有多少张，还有地铁几时通车？", ["从化区养老床位有多少张", "还有地铁几时通车？"]),
+        ("从化区养老床位有多少张，另外地铁几时通车？", ["从化区养老床位有多少张", "另外地铁几时通车？"]),
+        ("从化有冇地铁？荔湾呢？", ["从化有冇地铁？", "荔湾呢？"]),
+    ],
+)
+def test_two_questions_in_one_message_are_split(message: str, expected: list[str]) -> None:
+    assert parts(message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "从化区到2025年每千名老人拥有多少张养老床位？",
+        "从化区养老床位有多少张，地铁呢？",  # a comma alone does not start a second question
+        "有吗？从化区养老床位有多少张？",  # 有吗？ is too short to be a question of its own
+        "从化区养老床位有多少张；地铁呢",
+        "从化区养老床位有多少张？？",
+        "从化区养老床位有多少张？🙂",
+    ],
+)
+def test_one_question_or_tiny_fragments_are_not_split(message: str) -> None:
+    assert parts(message) == [message]
+
+
+@pytest.mark.parametrize(
+    ("question", "terms", "expected"),
+    [
+        ("那荔湾呢？", 1, True),
+        ("那么荔湾的地铁规划怎么样？", 4, True),
+        ("它幾時建好？", 3, True),
+        ("佢幾時建好？", 3, True),
+        ("What about its metro line?", 3, True),
+        ("目标呢？", 1, True),  # too few words of its own
+        ("白鹅潭商务区要建成什么样？", 4, False),
+        ("从化区地铁14号线二期几时通车？", 4, False),
+    ],
+)
+def test_follow_up_is_a_question_leaning_on_the_turn_before(
+    question: str, terms: int, expected: bool
+) -> None:
+    assert is_follow_up(question, terms) is expected
+
+
+def test_that_district_instead_swaps_the_district_of_the_previous_question(
+    corpus: Corpus, understanding: Understanding
+) -> None:
+    previous = "从化区的养老床位有多少张？"
+    assert standalone(corpus, understanding, "那荔湾呢？", previous) == "荔湾区的养老床位有多少张？"
+    assert standalone(corpus, understanding, "那荔灣呢？", previous) == "荔湾区的养老床位有多少张？"
+    assert standalone(corpus, understanding, "那荔湾呢？", "从化有没有地铁？") == "荔湾有没有地铁？"
+
+
+def test_that_district_after_a_question_naming_none_prefixes_the_district(
+    corpus: Corpus, understanding: Understanding
+) -> None:
+    assert (
+        standalone(corpus, understanding, "那荔湾呢？", "养老床位有多少张？") == "荔湾区 养老床位有多少张？"
+    )
+
+
+def test_a_pronoun_follow_up_carries_the_previous_question(
+    corpus: Corpus, understanding: Understanding
+) -> None:
+    previous = "从化区地铁14号线二期什么时候开工？"
+    assert standalone(corpus, understanding, "它幾時建好？", previous) == f"{previous} 它幾時建好？"
+
+
+def test_previous_turn_is_read_in_simplified(corpus: Corpus, understanding: Understanding) -> None:
+    carried = standalone(corpus, understanding, "那荔湾呢？", "從化區的養老床位有多少張？")
+    assert carried == "荔湾区的养老床位有多少张？"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "白鹅潭商务区要建成什么样？",  # its own topic, after an unrelated turn
+        "荔湾区的地铁什么时候通车？",
+        "那荔湾的地铁几时通车呢？",  # 那…呢, but it names its district and its own topic
+    ],
+)
+def test_a_question_standing_on_its_own_is_not_changed(
+    corpus: Corpus, understanding: Understanding, question: str
+) -> None:
+    assert standalone(corpus, understanding, question, "从化区的养老床位有多少张？") == question
+
+
+def test_without_history_nothing_is_carried(corpus: Corpus) -> None:
+    assert carry_context(corpus, "那荔湾呢？", [], 0) == "那荔湾呢？"
+    assert carry_context(corpus, "它幾時建好？", (), 1) == "它幾時建好？"
+
+
+def test_the_last_turn_is_the_one_carried(corpus: Corpus) -> None:
+    history = [("从化区的地铁几时通车？", "…"), ("从化区的养老床位有多少张？", "…")]
+    assert carry_context(corpus, "那荔湾呢？", history, 0) == "荔湾区的养老床位有多少张？"

