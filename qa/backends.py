@@ -29,7 +29,7 @@ from qa.prompts import (
 )
 from qa.script import to_simplified
 from qa.types import Citation, Hit, Script
-from qa.verify import echoes, printable, verify
+from qa.verify import MARKER, echoes, printable, verify
 
 GENERATIVE_SOURCES = 5
 
@@ -177,9 +177,11 @@ class ChatModelAnswerer:
     def check(self, text: str, sources: Sequence[Hit]) -> Reply:
         """Keep only verified claims; a refusal or nothing verifiable is a refusal."""
         text = printable(text)  # no terminal escapes, bidi overrides or hidden tags reach the user
-        refused = CANNOT_ANSWER_PHRASE in to_simplified(text) or "plans do not say" in text.lower()
+        says_none = CANNOT_ANSWER_PHRASE in to_simplified(text) or "plans do not say" in text.lower()
         checked = verify(text, [h.chunk for h in sources], prompt=PROMPT_WORDING)
-        return Reply(checked.text, checked.citations, refused or not checked.citations, checked.flags)
+        # "关于公园，规划文件中没有找到…" beside a verified answer to the other part is not a refusal.
+        refused = not checked.citations or (says_none and not MARKER.search(checked.text))
+        return Reply(checked.text, checked.citations, refused, checked.flags)
 
 
 def timed(started: float) -> float:

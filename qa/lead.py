@@ -18,8 +18,8 @@ from qa.types import Script
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _YEAR_LEAD = re.compile(r"(?:到|至|截至|展望)?(?:19|20)\d{2}年(?:底|末)?")
-MAX_QUOTE = 120  # characters of supporting quote around the answering clause
-MAX_LIST_QUOTE = 220  # a list question keeps more of its sentence: the items are the answer
+MAX_QUOTE = 100  # characters of supporting quote around the answering clause
+MAX_LIST_QUOTE = 200  # a list question keeps more of its sentence: the items are the answer
 MIN_CLAUSE = 8  # a clause this short is joined with its neighbour (a lead-in like "到2025年,")
 
 
@@ -112,11 +112,11 @@ def lead_sentence(clause: str, n: int, script: Script, ask: Ask, year: str | Non
     """One short sentence in the asker's script that states the answering clause, cited."""
     body = clause.strip().rstrip("，,；;：:。.")
     if script == "en":
-        found = figures(to_simplified(body))
+        found = [f for f in figures(to_simplified(body)) if any(c.isdigit() for c in f)]
         when = f"By {year}, the plan" if year and ask.target and ask.figure else "The plan"
         if ask.figure and found:
-            return f"{when} gives {', '.join(dict.fromkeys(found))}: 「{clause.strip()}」[{n}]."
-        return f"{when} says: 「{clause.strip()}」[{n}]."
+            return f"{when} gives {', '.join(dict.fromkeys(found))} [{n}]."
+        return ""  # no English words for it without a translator: the quote that follows is the answer
     shown = to_script(body, script)
     if year and year not in body and ask.target and ask.figure:
         shown = f"到{year}年，{shown}"

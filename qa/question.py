@@ -31,18 +31,22 @@ def has_words(text: str) -> bool:
 # Words that only make sense against the turn before: 那…呢, pronouns, "what about".
 _FOLLOW_UP = re.compile(
     r"^(?:那|那么|那麼|还有|還有|另外|and\b|what about|how about)"
-    r"|它|他们|它们|这个|這個|那个|那個|这些|那些|该项|"
-    r"佢|呢个|嗰个|\b(?:it|its|they|them|there|that one)\b",
+    r"|(?<!其)它|他们|它们|这个|這個|那个|那個|这些|那些|该项|"
+    r"佢|呢个|嗰个|\b(?:it|its|they|them|that one)\b",
     re.I,
 )
 # Between the parts of a two-part question: a question mark, a semicolon, or a comma before 还有/另外/以及.
+_ASKS_ABOUT = re.compile(r"呢[？?。]?$")
 _PART_BREAK = re.compile(r"(?<=[？?；;])|[，,](?=还有|還有|另外|以及|同埋|仲有|and also)", re.I)
 MIN_PART_CHARS = 4
 
 
 def is_follow_up(question: str, content_terms: int) -> bool:
     """Whether a question leans on the turn before: 那…呢, a pronoun, or too few words of its own."""
-    return bool(_FOLLOW_UP.search(question.strip())) or content_terms <= 1
+    stripped = question.strip()
+    if _FOLLOW_UP.search(stripped) or content_terms <= 1:
+        return True
+    return content_terms <= 3 and _ASKS_ABOUT.search(stripped) is not None  # "2025年的目标呢？"
 
 
 def parts(question: str) -> list[str]:

@@ -36,18 +36,18 @@ class SentenceMatcher:
     def vectors(self, sentences: Sequence[str]) -> np.ndarray:
         """Unit vectors of the sentences (rows in order)."""
         with self._lock:
-            missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
+            known = {s: self._vectors[s] for s in dict.fromkeys(sentences) if s in self._vectors}
+        missing = [s for s in dict.fromkeys(sentences) if s not in known]
         if missing:
             found = np.asarray(self.embeddings.embed_documents(missing), dtype=np.float32)
             norms = np.linalg.norm(found, axis=1, keepdims=True)
             found = (found / np.where(norms == 0, 1.0, norms)).astype(np.float32)
-            with self._lock:
-                for sentence, vector in zip(missing, found, strict=True):
-                    self._vectors[sentence] = vector
+            known.update(zip(missing, found, strict=True))
+            with self._lock:  # remember them, the oldest making way (what this call needs is in hand)
+                self._vectors.update(zip(missing, found, strict=True))
                 while len(self._vectors) > self.memory:
                     self._vectors.popitem(last=False)
-        with self._lock:
-            rows = [self._vectors[s] for s in sentences]
+        rows = [known[s] for s in sentences]
         return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
     def similarities(self, question_vector: Sequence[float], sentences: Sequence[str]) -> list[float]:

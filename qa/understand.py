@@ -23,7 +23,6 @@ LEXICON_FILE = Path(__file__).with_name("data") / "colloquial.tsv"
 # Synonym groups of 同义词词林 marked "=" are true synonyms ("#" are merely related, "@" stand alone).
 _SYNONYM_GROUP = "="
 _HAN = re.compile(r"[\u3400-\u9fff]+")
-MIN_NAME = 3  # vocabulary words this long or longer may be typo targets; district names from 2 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,42 +42,55 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """Rewrites (colloquial → standard) and expansions (everyday word → plan words), longest first."""
+    """Rewrites (colloquial → standard), Cantonese rewrites and their markers, and expansions."""
 
-    replace: tuple[tuple[str, str], ...]
+    replace: tuple[tuple[str, str], ...]  # in any question
     expand: tuple[tuple[str, tuple[str, ...]], ...]
+    cantonese: tuple[tuple[str, str], ...] = ()  # only in a question written in Cantonese
+    markers: tuple[str, ...] = ()  # what marks a question as written Cantonese
 
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
-        """Read the tab-separated lexicon (KIND, FROM, TO; '#' starts a comment)."""
-        replace: list[tuple[str, str]] = []
-        expand: list[tuple[str, tuple[str, ...]]] = []
+        """Read the tab-separated lexicon (KIND, FROM, TO; '#' starts a comment); a bad line is named."""
+        rules: dict[str, list[tuple[str, str]]] = {"replace": [], "cantonese": [], "marker": [], "expand": []}
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
-            kind, source, *rest = line.split("\t")
-            target = rest[0] if rest else ""
-            if kind == "replace":
-                replace.append((source.lower(), target))
-            elif kind == "expand":
-                expand.append((source.lower(), tuple(target.split())))
-            else:
-                raise ValueError(f"{path.name} line {number}: unknown kind {kind!r}")
-        replace.sort(key=lambda r: -len(r[0]))
-        return cls(tuple(replace), tuple(expand))
+            kind, _, rest = line.partition("\t")
+            source, _, target = rest.partition("\t")
+            if kind not in rules:
+                raise ValueError(f"{path.name} line {number}: unknown kind {kind!r} (KIND, FROM, TO by tabs)")
+            if not source.strip():
+                raise ValueError(f"{path.name} line {number}: empty FROM")
+            rules[kind].append((source.lower(), target))
+        return cls(
+            replace=_longest_first(rules["replace"]),
+            expand=tuple((s, tuple(t.split())) for s, t in rules["expand"]),
+            cantonese=_longest_first(rules["cantonese"]),
+            markers=tuple(s for s, _ in rules["marker"]),
+        )
+
+    def is_cantonese(self, text: str) -> bool:
+        """Whether a (Simplified) text is written Cantonese: it holds a word standard Chinese does not use."""
+        return any(m in text for m in self.markers)
 
     def standardise(self, text: str) -> str:
-        """Rewrite colloquial and Cantonese words, longest match first, in one left-to-right pass."""
-        if not self.replace:
+        """Rewrite colloquial (and, in Cantonese text, Cantonese) words, longest first, in one pass."""
+        rules = self.replace + (self.cantonese if self.is_cantonese(text) else ())
+        if not rules:
             return text
-        pattern = _alternation(tuple(s for s, _ in self.replace))
-        table = dict(self.replace)
+        table = dict(rules)
+        pattern = _alternation(tuple(sorted(table, key=len, reverse=True)))
         return pattern.sub(lambda m: table[m.group(0).lower()], text)
 
     def expansions(self, text: str) -> list[str]:
         """Plan words for the everyday words in a text."""
         lowered = text.lower()
         return [word for source, words in self.expand if source in lowered for word in words]
+
+
+def _longest_first(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(pairs, key=lambda r: -len(r[0])))
 
 
 @cache
