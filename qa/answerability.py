@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
+LEXICAL = "lexical"  # the model without embedding signals, for embedders no model was fitted with
+EMBEDDING_SIGNALS = ("semantic", "dense")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,26 +65,42 @@ class Answerability:
         return self.probability(signals) >= self.threshold
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> Answerability:
-        """Read the shipped (or a retrained) model."""
+    def load(cls, path: Path = MODEL_FILE, embedding_model: str | None = None) -> Answerability:
+        """Read the shipped (or a retrained) model fitted for this embedding model.
+
+        Cosines mean different things under different embedders, so a file holds one model per embedder it
+        was fitted with, and a "lexical" one without the embedding signals for any other (a test fake too).
+        """
         data = json.loads(path.read_text(encoding="utf-8"))
-        unknown = set(data["weights"]) - set(Signals.names())
+        models = data.get("models", {LEXICAL: data})
+        chosen = models.get(embedding_model or "", models.get(LEXICAL))
+        if chosen is None:
+            raise ValueError(f"{path.name}: no model for {embedding_model!r} and no {LEXICAL!r} one")
+        unknown = set(chosen["weights"]) - set(Signals.names())
         if unknown:
             raise ValueError(f"{path.name}: weights for unknown signals {sorted(unknown)}")
         return cls(
-            weights={k: float(v) for k, v in data["weights"].items()},
-            bias=float(data["bias"]),
-            threshold=float(data.get("threshold", 0.5)),
-            trained_on=tuple(data.get("trained_on", ())),
+            weights={k: float(v) for k, v in chosen["weights"].items()},
+            bias=float(chosen["bias"]),
+            threshold=float(chosen.get("threshold", 0.5)),
+            trained_on=tuple(chosen.get("trained_on", data.get("trained_on", ()))),
         )
 
-    def save(self, path: Path, **about: object) -> None:
-        """Write the model with notes on how it was fitted."""
-        data = {
+    def as_json(self) -> dict[str, object]:
+        """The model's numbers as the file stores them."""
+        return {
             "weights": self.weights,
             "bias": self.bias,
             "threshold": self.threshold,
             "trained_on": list(self.trained_on),
-            **about,
         }
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    def save(self, path: Path, **about: object) -> None:
+        """Write this one model (as the lexical one) with notes on how it was fitted."""
+        save_models(path, {LEXICAL: self}, **about)
+
+
+def save_models(path: Path, models: dict[str, Answerability], **about: object) -> None:
+    """Write models by embedding model name (and "lexical") with notes on how they were fitted."""
+    data = {**about, "models": {name: model.as_json() for name, model in models.items()}}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

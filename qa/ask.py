@@ -23,9 +23,13 @@ _ASKS_LIST = re.compile(
     r"|\bwhich\b|what are|what kinds?|\blist\b|\bname\b",
     re.I,
 )
+_ASKS_DEFINITION = re.compile(
+    r"是什么|什么是|是指|指什么|指的是|什么意思|意思|含义|定义|解释|\bwhat (?:is|are|does)\b|\bmean|\bdefin",
+    re.I,
+)
 _ASKS_WHO = re.compile(r"是谁|谁是|叫什么名字的人|\bwho\b", re.I)
 _ASKS_TARGET = re.compile(
-    r"到20\d\d|20(?:25|35)年|十四五|要|将|计划|目标|预计|打算|希望|力争"
+    r"到20\d\d|20(?:25|35)年|十四五|要|将|计划|目标|预计|打算|希望|力争|以后|今后|将来|未来|会不会|准备"
     r"|\bwill\b|\bby 20\d\d|target|aim|plan to",
     re.I,
 )
@@ -56,6 +60,7 @@ class Ask:
     target: bool  # a plan target (到2025年, 要, 计划)
     achieved: bool  # a past result (十三五, 已经)
     listing: bool = False  # several named items (哪些, 有什么, which)
+    definition: bool = False  # what a term means (是什么, 是指, what is)
 
 
 def parse_ask(question: str) -> Ask:
@@ -71,6 +76,7 @@ def parse_ask(question: str) -> Ask:
         target=bool(_ASKS_TARGET.search(q)),
         achieved=bool(_ASKS_ACHIEVED.search(q)),
         listing=bool(_ASKS_LIST.search(q)),
+        definition=bool(_ASKS_DEFINITION.search(q)),
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from qa.answerability import Answerability
 from qa.backends import Answerer, ChatModelAnswerer, ExtractiveAnswerer
 from qa.chain import QAChain
 from qa.corpus import LiveCorpus
@@ -80,5 +81,6 @@ def build_chain(settings: Settings, index_dir: Path, store: ChunkStore | None = 
         open_retriever(settings, index_dir, store),
         build_answerer(settings),
         max_question_chars=settings.max_question_chars,
+        answerability=Answerability.load(embedding_model=settings.embedding_model),
         sentences=SentenceMatcher(passage_embeddings(settings, index_dir)),
     )

@@ -25,6 +25,9 @@ from qa.script import detect_script, to_script
 from qa.semantic import SentenceMatcher
 from qa.types import Answer, Hit, Script
 from qa.understand import Reading, Understanding
+from qa.verify import MARKUP
+
+PART_ECHO = 40  # characters of an unanswered part repeated in the reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +211,9 @@ class QAChain:
         if not refused and reply is not None:
             missing = [p for p in state.parts if not p.answerable]
             for part in missing:  # a two-part question: say which part the plans do not cover
-                text += "\n" + phrase(PART_NOT_FOUND, state.script).format(part=part.question)
+                shown = MARKUP.sub("", part.question).strip(" ，,。")[:PART_ECHO]  # never echo markup back
+                if has_words(shown):
+                    text += "\n" + phrase(PART_NOT_FOUND, state.script).format(part=shown)
         timings = {k: v for k, v in state.timings.items() if k != "read"}
         return Answer(
             question=state.question,

@@ -7,15 +7,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qa.answerability import Signals
-from qa.ask import Ask, Evidence, answered, parse_ask
+from qa.ask import Ask, Evidence, answered, parse_ask, retrospective
 from qa.corpus import Corpus
 from qa.keywords import tokenize
 from qa.lead import MAX_LIST_QUOTE, MAX_QUOTE, answering_clause, lead_sentence, quote_window
-from qa.prompts import NOT_MENTIONED, PLAN_SAYS, SECTION_IS, phrase
+from qa.prompts import INSTRUCTION, NOT_MENTIONED, PLAN_SAYS, SECTION_IS, phrase
 from qa.retrieve import Route
 from qa.script import to_script, to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Citation, Hit, Script
+from qa.verify import MARKER
 
 Similarity = Callable[[Sequence[str]], list[float]]  # Simplified sentences → cosine to the question
 
@@ -31,7 +32,8 @@ _GENERIC = frozenset(
     "what plan district".split()
 )
 MAX_QUOTES = 2
-MAX_CHARS = 220
+MAX_CHARS = 150
+QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds nothing worth repeating
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked
 # How much a sentence's closeness in meaning (min-max scaled over the candidates) counts beside its word
 # overlap. Chosen on the tuning sets (eval/qa.jsonl, eval/resident.jsonl).
@@ -226,6 +228,8 @@ def lead(query: Query, best: Sentence, n: int, terms: Mapping[str, float], ask: 
     sentence = best.chunk.text[best.start : clause.start]
     stated = re.findall(r"(?:19|20)\d{2}(?=年)", sentence)  # "到2025年,…,figure": the year the figure is for
     year = next(iter(ask.years), None) or (stated[-1] if stated else None)
+    if INSTRUCTION.search(to_simplified(best.chunk.text[best.start : best.end])):
+        return ""  # words addressed to a model are shown only inside a quote, never as our own
     return lead_sentence(best.chunk.text[clause.start : clause.end], n, query.script, ask, year)
 
 
@@ -242,12 +246,16 @@ def extract(
     scored = score_sentences(
         corpus, text, hits[:5], script=script, alternatives=query.alternatives, similarity=query.similarity
     )
-    definitions = [_whole(h.chunk) for h in hits[:5] if h.chunk.id in plan.glossary_ids]
+    # A term's glossary entry answers what the term means; for any other question about it, it competes.
+    definitions = [_whole(h.chunk) for h in hits[:5] if h.chunk.id in plan.glossary_ids and ask.definition]
     if definitions:  # a defined term: its glossary entry is the answer, then the best other sentence
         rest = [s for s in scored if s.chunk.id not in plan.glossary_ids]
         chosen = definitions[:1] + pick(rest, max_quotes=1, max_chars=160)
     else:
         chosen = pick(scored, *_budget(ask))
+        if ask.target and not ask.achieved:  # a future plan is not answered by the last period's results
+            ahead = [s for s in scored if not retrospective(_evidence(s))]
+            chosen = pick(ahead, *_budget(ask)) or chosen
     if not chosen:
         return Draft("", (), 0.0)
     focus = focus_terms(corpus, text, script)
@@ -270,10 +278,25 @@ def extract(
         district = to_script(place.district, script)
         opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）。\n"
     else:
-        opening = lead(query, chosen[0], citations[0].n, terms, ask, corpus) + "\n"
+        opening = lead(query, chosen[0], citations[0].n, terms, ask, corpus)
+        opening = opening + "\n" if opening else ""
+        first = f"「{citations[0].quote}」[{citations[0].n}]"
+        if body.startswith(first) and _restates(opening, citations[0].quote):
+            body = body[len(first) :]  # the lead already says all the first quote would: no echo
     signals = _signals(corpus, query, terms, hits, scored, chosen, gives, focus)
     coverage = max(s.coverage for s in chosen)
-    return Draft(opening + phrase(PLAN_SAYS, script) + body, tuple(citations), coverage, signals)
+    quoted = phrase(PLAN_SAYS, script) + body if body else ""
+    return Draft((opening + quoted).strip(), tuple(citations), coverage, signals)
+
+
+def _restates(opening: str, quote: str, slack: int = QUOTE_SLACK) -> bool:
+    """Whether a lead sentence holds nearly all of a quote (so quoting it again would only repeat it)."""
+    said, quoted = _letters(MARKER.sub("", opening)), _letters(quote)
+    return bool(said) and len(quoted) - len(said) <= slack and said in quoted
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^\w%]", "", to_simplified(text))
 
 
 def _signals(
