@@ -33,6 +33,7 @@ _GENERIC = frozenset(
 )
 MAX_QUOTES = 2
 MAX_CHARS = 150
+CLOSE = 0.75  # a runner-up is quoted too only when it scores this close to the best sentence
 QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds nothing worth repeating
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked
 # How much a sentence's closeness in meaning (min-max scaled over the candidates) counts beside its word
@@ -161,7 +162,7 @@ def pick(
     chosen: list[Sentence] = []
     used = 0
     for s in sentences:
-        if len(chosen) >= max_quotes or s.score < 0.75 * best:
+        if len(chosen) >= max_quotes or s.score < CLOSE * best:
             break
         length = s.end - s.start
         if chosen and used + length > max_chars:

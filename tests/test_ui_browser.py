@@ -69,7 +69,7 @@ def test_ask_open_a_source_vote_and_download_a_briefing(
 
     page.fill("#question textarea", GDP)
     page.click("#send")
-    chip = page.locator("#chat a.cite-chip[href='#src-0-1']")
+    chip = page.locator("#chat a.cite-chip[href='#src-0-1']").first  # the lead and its quote both cite [1]
     expect(chip).to_be_visible()
     expect(page.locator("#chat .a-text").first).to_contain_text("386.31亿元")
     expect(page.locator("#chat .a-meta").first).to_contain_text("用时")
