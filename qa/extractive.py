@@ -32,7 +32,7 @@ _GENERIC = frozenset(
     "what plan district".split()
 )
 MAX_QUOTES = 2
-MAX_CHARS = 150
+MAX_CHARS = 220
 CLOSE = 0.75  # a runner-up is quoted too only when it scores this close to the best sentence
 QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds nothing worth repeating
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked

@@ -18,8 +18,8 @@ from qa.types import Script
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _YEAR_LEAD = re.compile(r"(?:到|至|截至|展望)?(?:19|20)\d{2}年(?:底|末)?")
-MAX_QUOTE = 100  # characters of supporting quote around the answering clause
-MAX_LIST_QUOTE = 200  # a list question keeps more of its sentence: the items are the answer
+MAX_QUOTE = 120  # characters of supporting quote around the answering clause
+MAX_LIST_QUOTE = 220  # a list question keeps more of its sentence: the items are the answer
 MIN_CLAUSE = 8  # a clause this short is joined with its neighbour (a lead-in like "到2025年,")
 
 
