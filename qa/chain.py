@@ -22,7 +22,7 @@ from qa.prompts import EMPTY, NEAREST, PART_NOT_FOUND, REFUSAL, TOO_LONG, phrase
 from qa.question import Turn, carry_context, clean_question, has_words, parts
 from qa.retrieve import HybridRetriever, expand_query, route
 from qa.script import detect_script, to_script
-from qa.semantic import SentenceMatcher
+from qa.semantic import SentenceMatcher, chunk_sentences
 from qa.types import Answer, Hit, Script
 from qa.understand import Reading, Understanding
 from qa.verify import MARKUP
@@ -97,9 +97,13 @@ class QAChain:
         return () if isinstance(state, Answer) else self._retrieve(self._understand(state)).parts
 
     def warm_up(self, question: str) -> Answer:
-        """Load every lazy part with one question, and the English term dictionary (~2 s) besides."""
+        """Load every lazy part with one question, the English term dictionary (~2 s) and the index's
+        sentence vectors (~0.6 s, ~2 MB for the bundled plans) besides."""
         answer = self.ask(question)
-        expand_query(self.corpus, "warm up the dictionary for English questions")
+        corpus = self.corpus
+        expand_query(corpus, "warm up the dictionary for English questions")
+        if self.sentences is not None:
+            self.sentences.preload([s for c in corpus.chunks.values() for s in chunk_sentences(c)])
         return answer
 
     def stream(

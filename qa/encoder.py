@@ -221,6 +221,9 @@ class OnnxE5:
         self.tokenizer = build_tokenizer(model)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads  # 0: one per physical core
+        # Threads that spin while waiting for work fight every other process for the cores: on a loaded
+        # two-core machine a question took 49 ms spinning, 28 ms not (bench/RESULTS.md, answer path).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         graph = encoder_graph(model).SerializeToString()
         self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
         self.positions = model.f32("emb.pos").reshape(model.max_positions, model.hidden)

@@ -22,6 +22,7 @@ from qa.script import to_simplified
 LEXICON_FILE = Path(__file__).with_name("data") / "colloquial.tsv"
 # Synonym groups of 同义词词林 marked "=" are true synonyms ("#" are merely related, "@" stand alone).
 _SYNONYM_GROUP = "="
+READ_MEMORY = 256  # questions whose reading is kept (a question is read again within the same answer)
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 
 
@@ -165,7 +166,8 @@ class NameMender:
         self._lengths = sorted({len(n) for n in self._known}, reverse=True)
 
     def _sound(self, text: str) -> str:
-        return " ".join(self._pinyin(text))
+        """Toneless pinyin, character by character (cached: a question's n-grams share characters)."""
+        return " ".join(_char_sound(self._pinyin, c) for c in text)
 
     def mend(self, text: str, vocabulary: Mapping[str, float]) -> tuple[str, list[tuple[str, str]]]:
         """Replace runs of Han characters that sound like exactly one known name but are not words."""
@@ -188,6 +190,11 @@ class NameMender:
         return out, mended
 
 
+@cache
+def _char_sound(pinyin: object, char: str) -> str:
+    return str(pinyin(char)[0])  # type: ignore[operator]
+
+
 class Understanding:
     """Reads questions against one corpus vocabulary (rebuilt when the corpus changes)."""
 
@@ -195,6 +202,8 @@ class Understanding:
         self.lexicon = lexicon if lexicon is not None else Lexicon.load()
         self.thesaurus = thesaurus if thesaurus is not None else Thesaurus.bundled()
         self._menders: dict[object, NameMender] = {}
+        # The chain reads a question twice (for follow-up context, then for search): keep the last readings.
+        self._read: dict[tuple[str, object], tuple[Mapping[str, float], Reading]] = {}
 
     def mender(self, version: object, names: Iterable[str]) -> NameMender:
         """The name mender for one corpus version (built once per published index)."""
@@ -227,6 +236,18 @@ class Understanding:
         `vocabulary` holds the plans' search tokens (IDF weights); `names` the place names and terms a typo
         may be mended to (built once per corpus `version`).
         """
+        known = self._read.get((question, version))
+        if known is not None and known[0] is vocabulary:
+            return known[1]
+        reading = self._reading(question, vocabulary, names, version)
+        if len(self._read) >= READ_MEMORY:
+            self._read.clear()
+        self._read[(question, version)] = (vocabulary, reading)
+        return reading
+
+    def _reading(
+        self, question: str, vocabulary: Mapping[str, float], names: Iterable[str], version: object
+    ) -> Reading:
         simplified = to_simplified(question)
         text = self.lexicon.standardise(simplified)
         text, mended = self.mender(version, names).mend(text, vocabulary)
