@@ -17,7 +17,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from qa.answerability import Answerability
 from qa.backends import Answerer, ExtractiveAnswerer, Part, Reply, Request, timed
 from qa.corpus import Corpus
-from qa.extractive import Query, Similarity, extract, question_terms
+from qa.evidence import Query, Similarity, question_terms
+from qa.extractive import extract
 from qa.prompts import EMPTY, NEAREST, PART_NOT_FOUND, REFUSAL, TOO_LONG, phrase
 from qa.question import Turn, carry_context, clean_question, has_words, parts
 from qa.retrieve import HybridRetriever, expand_query, route

@@ -8,7 +8,7 @@ import pytest
 
 from ingest.index import Indexer
 from qa.corpus import Corpus
-from qa.extractive import question_terms
+from qa.evidence import question_terms
 from qa.question import carry_context, is_follow_up, parts
 from qa.store import ChunkStore, open_client
 from qa.types import DocumentInfo

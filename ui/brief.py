@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from qa.extractive import Sentence, score_sentences
+from qa.evidence import Sentence, score_sentences
 from qa.retrieve import HybridRetriever
 from qa.script import detect_script, to_script
 from qa.sentences import sentence_spans
