@@ -72,8 +72,20 @@ class ChunkCollection:
 
     def records(self, ids: Sequence[str] | None, *, vectors: bool = True) -> list[tuple[Chunk, list[float]]]:
         """Chunks (all, or these ids) with their stored vectors (empty lists when not asked for)."""
+        chunks, found = self._read(ids, vectors)
+        stored = [list(map(float, v)) for v in found] if vectors and found is not None else None
+        return [(chunk, stored[n] if stored else []) for n, chunk in enumerate(chunks)]
+
+    def matrix(self) -> tuple[list[Chunk], np.ndarray]:
+        """Every chunk and its vector as one float32 row, in the same order (no Python float per value)."""
+        chunks, found = self._read(None, vectors=True)
+        if not chunks:
+            return [], np.zeros((0, 0), np.float32)
+        return chunks, np.asarray(found, dtype=np.float32)
+
+    def _read(self, ids: Sequence[str] | None, vectors: bool) -> tuple[list[Chunk], Any]:
         if ids is not None and not ids:
-            return []
+            return [], None
         include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
         empty: dict[str, Any] = {"ids": [], "documents": [], "metadatas": []}
         got = self._do(
@@ -81,14 +93,11 @@ class ChunkCollection:
             lambda: self.collection.get(ids=None if ids is None else list(ids), include=include),
             empty,
         )
-        found = got.get("embeddings")
-        stored = [list(map(float, v)) for v in found] if vectors and found is not None else None
-        return [
-            (Chunk.from_metadata(i, d or "", dict(m or {})), stored[n] if stored else [])
-            for n, (i, d, m) in enumerate(
-                zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-            )
+        chunks = [
+            Chunk.from_metadata(i, d or "", dict(m or {}))
+            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         ]
+        return chunks, got.get("embeddings")
 
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Upsert chunks with their vectors (idempotent by id)."""
@@ -136,23 +145,25 @@ class LoadedGeneration:
     """
 
     def __init__(
-        self, name: str, version: str, fingerprint: str, records: Sequence[tuple[Chunk, Sequence[float]]]
+        self, name: str, version: str, fingerprint: str, chunks: Sequence[Chunk], vectors: np.ndarray
     ) -> None:
         self.name = name
         self.version = version
         self.fingerprint = fingerprint
-        ordered = sorted(records, key=lambda r: (r[0].doc_id, r[0].char_start, r[0].id))
-        self.chunks = [chunk for chunk, _ in ordered]
+        order = sorted(
+            range(len(chunks)), key=lambda i: (chunks[i].doc_id, chunks[i].char_start, chunks[i].id)
+        )
+        self.chunks = [chunks[i] for i in order]
         self.ids = [chunk.id for chunk in self.chunks]
         self._doc_ids = np.array([chunk.doc_id for chunk in self.chunks], dtype=object)
-        vectors = np.array([v for _, v in ordered], dtype=np.float32) if ordered else np.zeros((0, 0))
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        self._vectors = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        rows = np.asarray(vectors, dtype=np.float32)[order] if order else np.zeros((0, 0), np.float32)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        self._vectors = rows / np.where(norms > 0, norms, np.float32(1.0))
 
     @classmethod
     def read(cls, collection: ChunkCollection) -> LoadedGeneration:
         """Read every chunk of a collection with its vector."""
-        return cls(collection.name, collection.version, collection.fingerprint, collection.records(None))
+        return cls(collection.name, collection.version, collection.fingerprint, *collection.matrix())
 
     def count(self) -> int:
         """How many chunks the generation holds."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
+import os
 import re
 import threading
 from collections import Counter
@@ -33,6 +35,9 @@ GUANGZHOU_DISTRICTS = {
 }
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
+# glibc's mallopt parameter for the most heaps it keeps (M_ARENA_MAX in malloc.h), and how many we allow.
+_M_ARENA_MAX = -8
+ARENAS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +167,10 @@ class Corpus:
 
 
 class LiveCorpus:
-    """The published index as a series of snapshots: a new one is loaded when an ingest publishes."""
+    """The published index as a series of snapshots: a new one is loaded when an ingest publishes.
+
+    A long-running process answering from one on many threads should call limit_heap_arenas first.
+    """
 
     def __init__(self, store: ChunkStore, index_dir: Path, first: Corpus | None = None) -> None:
         self.store = store
@@ -191,3 +199,18 @@ class LiveCorpus:
             return self._snapshot.current()
         finally:
             self._loading.release()
+
+
+def limit_heap_arenas(arenas: int = ARENAS) -> None:
+    """Let glibc keep at most `arenas` heaps for the whole process (unless MALLOC_ARENA_MAX says otherwise).
+
+    Call it before the process starts threads. glibc gives each thread that allocates a heap of its own,
+    up to eight per core, and a page there stays taken while any small object on it lives; a chat loads
+    snapshots and answers on many worker threads, so each publication left pages pinned in every one of
+    them. Measured on `planqa chat` over 24 publications: +137 MiB with glibc's default heaps, +22 MiB
+    with two (+7 MiB after the fifth).
+    """
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tell it
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, arenas)

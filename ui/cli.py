@@ -172,6 +172,9 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     started = time.perf_counter()
+    from qa.corpus import limit_heap_arenas
+
+    limit_heap_arenas()  # first: a long-running chat must not give every worker thread a heap of its own
     from qa.store import StoreError
     from ui.app import create, launch, warm_up
 
