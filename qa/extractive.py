@@ -1,4 +1,4 @@
-"""The offline answer: the clause that answers first, then the evidence sentences trimmed around it, each cited."""
+"""The offline answer: the clause that answers first, then the evidence trimmed around it, each cited."""
 
 from __future__ import annotations
 

@@ -29,10 +29,12 @@ Sources = list[tuple[Path, DocumentInfo | None]]
 LIWAN = BUNDLED_PLANS / "liwan-14th-five-year-plan.txt"
 
 
-def open_indexer(index_dir: Path, embeddings: Embeddings, **kwargs: int) -> Indexer:
+def open_indexer(
+    index_dir: Path, embeddings: Embeddings, *, chunk_size: int = 400, chunk_overlap: int = 1
+) -> Indexer:
     """An indexer over a real Chroma in index_dir."""
     store = ChunkStore(open_client(index_dir), "plans", embedding_model="bigram")
-    return Indexer(store, embeddings, index_dir, **kwargs)
+    return Indexer(store, embeddings, index_dir, chunk_size=chunk_size, chunk_overlap=chunk_overlap)
 
 
 def assert_in_step(indexer: Indexer) -> set[str]:
