@@ -21,10 +21,7 @@ _ASKS_NUMBER = re.compile(
     r"多少|几|比例|比重|占比|率|数量|规模|金额|达到|目标|how many|how much|percent|rate|number|target", re.I
 )
 _DIGIT = re.compile(r"\d")
-_GENERIC = frozenset(
-    "规划 计划 区 从化 荔湾 从化区 荔湾区 湾区 十四五 提出 提到 主要 内容 方面 要求 "
-    "what plan district".split()
-)
+_GENERIC = frozenset("规划 计划 区 湾区 十四五 提出 提到 主要 内容 方面 要求 what plan district".split())
 MAX_QUOTES = 2
 MAX_CHARS = 220
 CLOSE = 0.75  # a runner-up is quoted too only when it scores this close to the best sentence

@@ -19,29 +19,15 @@ from typing import Any
 
 import pytest
 
-from tests.test_qa_set import chapter_headings, files_for, plan_texts, squash, t2s
+from tests.test_qa_set import DOCS, LANGS, TYPES, chapter_headings, files_for, plan_texts, squash, t2s
+from tests.test_qa_set import FIELDS as QA_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_PATH = ROOT / "eval" / "resident.jsonl"
 HOLDOUT_PATH = ROOT / "eval" / "resident_holdout.jsonl"
 QA_PATHS = (ROOT / "eval" / "qa.jsonl", ROOT / "eval" / "qa_holdout.jsonl")
 
-FIELDS: dict[str, type] = {
-    "id": str,
-    "doc": str,
-    "question": str,
-    "answer": str,
-    "must_include": list,
-    "evidence": list,
-    "section": str,
-    "type": str,
-    "lang": str,
-    "style": str,
-    "history": list,
-}
-DOCS = {"conghua", "liwan", "both", "none"}
-TYPES = {"number", "list", "definition", "where", "summary", "compare", "unanswerable"}
-LANGS = {"zh-Hans", "zh-Hant", "en"}
+FIELDS: dict[str, type] = {**QA_FIELDS, "style": str, "history": list}
 STYLES = {"paraphrase", "colloquial", "cantonese", "typo", "two-part", "follow-up", "english", "near-miss"}
 ID_RES = {DEV_PATH: re.compile(r"^rd-\d{3}$"), HOLDOUT_PATH: re.compile(r"^rh-\d{3}$")}
 MIN_ITEMS = {DEV_PATH: 120, HOLDOUT_PATH: 80}
