@@ -93,6 +93,8 @@ def split_document(
                     kind=block.kind,
                     term=block.term,
                     page=group[0].page,
+                    period=doc.info.period,
+                    level=doc.info.level,
                 )
             )
     return chunks

@@ -9,18 +9,52 @@ from typing import Any, Literal
 Script = Literal["zh-Hans", "zh-Hant", "en", "unknown"]
 BlockKind = Literal["body", "glossary"]
 PATH_SEP = " > "
+PERIOD_SEP = "—"  # a period is written "2021—2025" (an em dash), whatever dash the document used
+_DIGITS = "一二三四五六七八九"
+_FIRST_REGULAR_PLAN = (3, 1966)  # plans ran back to back in five-year steps from the third (1966) on
+
+
+def _numeral(n: int) -> str:
+    """Write 1–99 in Chinese numerals (14 → 十四)."""
+    tens, units = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens - 1] + "十")
+    return head + (_DIGITS[units - 1] if units else "")
+
+
+def generation_of(period: str) -> str:
+    """The five-year plan a period is ("2021—2025" → 十四五), or "" when it is not one of them."""
+    years = [int(y) for y in period.split(PERIOD_SEP) if y.isdigit()]
+    number, first = _FIRST_REGULAR_PLAN
+    if len(years) != 2 or years[1] - years[0] != 4 or (years[0] - first) % 5 or years[0] < first:
+        return ""
+    return _numeral(number + (years[0] - first) // 5) + "五"
+
+
+def period_of_generation(number: int) -> str:
+    """The years of the n-th five-year plan (14 → "2021—2025"), or "" before the regular series."""
+    first_number, first = _FIRST_REGULAR_PLAN
+    if number < first_number:
+        return ""
+    start = first + 5 * (number - first_number)
+    return f"{start}{PERIOD_SEP}{start + 4}"
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:
-    """What a plan is: its id, title, district, script and period."""
+    """What a plan is: its id, title, district, script, period and the level of government that issued it."""
 
     id: str
     title: str
     district: str = ""
     script: Script = "unknown"
-    period: str = ""
+    period: str = ""  # "2021—2025"
     source: str = ""
+    level: str = ""  # 国家 / 省 / 市 / 区县
+
+    @property
+    def generation(self) -> str:
+        """The five-year plan this is (十四五), or "" when its period is not one."""
+        return generation_of(self.period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +111,13 @@ class Chunk:
     kind: BlockKind = "body"
     term: str = ""
     page: int | None = None
+    period: str = ""  # the plan's period, "2021—2025"
+    level: str = ""  # the level of government that issued the plan
+
+    @property
+    def generation(self) -> str:
+        """The five-year plan the chunk's document is (十四五), or ""."""
+        return generation_of(self.period)
 
     @property
     def section(self) -> str:
@@ -104,6 +145,8 @@ class Chunk:
             "norm": self.norm,
             "kind": self.kind,
             "term": self.term,
+            "period": self.period,
+            "level": self.level,
         }
         if self.page is not None:
             meta["page"] = self.page
@@ -129,6 +172,8 @@ class Chunk:
             kind="glossary" if meta.get("kind") == "glossary" else "body",
             term=str(meta.get("term", "")),
             page=int(page) if page is not None else None,
+            period=str(meta.get("period", "")),
+            level=str(meta.get("level", "")),
         )
 
 
