@@ -22,7 +22,8 @@ from ui.chat import ChatService, chat_messages, district_id, examples, history
 from ui.cli import main, one_shot
 from ui.feedback import COLUMNS, FeedbackStore
 from ui.limits import RateLimiter
-from ui.render import Turn, answer_html, brief_preview_html, question_html, sources_html
+from ui.preview import brief_preview_html
+from ui.render import Turn, answer_html, question_html, sources_html
 
 GDP = "从化区2020年的地区生产总值是多少？"
 EVIL = '<img src=x onerror="alert(1)"><script>alert(2)</script>'

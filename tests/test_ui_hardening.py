@@ -31,7 +31,8 @@ from ui.chat import ChatService
 from ui.downloads import DownloadFolders
 from ui.feedback import COLUMNS, FeedbackStore, spreadsheet_safe
 from ui.limits import LoginThrottle, RateLimiter
-from ui.render import Turn, brief_preview_html
+from ui.preview import brief_preview_html
+from ui.render import Turn
 
 GDP = "从化区2020年的地区生产总值是多少？"
 IMAGE = "![x](https://evil.example/p.png)"

@@ -9,7 +9,7 @@ import gradio as gr
 
 from ui.chat import ALL, DISTRICT_CHOICES, export_brief
 from ui.downloads import DownloadFolders
-from ui.render import brief_preview_html
+from ui.preview import brief_preview_html
 from ui.tabs import Page, session
 
 TITLE = "简报助手"
