@@ -9,8 +9,9 @@ behind `qa.backends.Answerer`) write the cited reply.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -19,9 +20,10 @@ from qa.backends import Answerer, ExtractiveAnswerer, Part, Reply, Request, time
 from qa.corpus import Corpus
 from qa.evidence import Query, Similarity, question_terms
 from qa.extractive import extract
-from qa.prompts import EMPTY, NEAREST, PART_NOT_FOUND, REFUSAL, TOO_LONG, phrase
+from qa.periods import plans
+from qa.prompts import EMPTY, NEAREST, PART_NOT_FOUND, QUOTED_FROM, REFUSAL, TOO_LONG, phrase
 from qa.question import Turn, carry_context, clean_question, has_words, parts
-from qa.retrieve import HybridRetriever, expand_query, route
+from qa.retrieve import HybridRetriever, Route, expand_query, route
 from qa.script import detect_script, to_script
 from qa.semantic import SentenceMatcher, chunk_sentences
 from qa.types import Answer, Hit, Script
@@ -29,6 +31,17 @@ from qa.understand import Reading, Understanding
 from qa.verify import MARKUP
 
 PART_ECHO = 40  # characters of an unanswered part repeated in the reply
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """One part of a question as retrieval takes it: what to search for, and the plans it is about."""
+
+    asked: str  # the part as asked
+    standalone: str  # made standalone from the turns before
+    search: str  # standardised, with Chinese terms for an English question
+    keywords: str  # what keyword search reads
+    route: Route
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,7 @@ class State:
     district: str | None = None
     script: Script = "zh-Hans"
     queries: tuple[tuple[str, str], ...] = ()  # (part as asked, standalone query) per part
+    routed: tuple[Routed, ...] = ()  # each part's search and route, worked out once
     parts: tuple[Part, ...] = ()
     reply: Reply | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -59,8 +73,10 @@ class QAChain:
         answerability: Answerability | None = None,
         understanding: Understanding | None = None,
         sentences: SentenceMatcher | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.retriever = retriever
+        self.today = today  # which plan is in force, where a district has several
         self.answerer: Answerer = answerer if answerer is not None else ExtractiveAnswerer()
         self.max_question_chars = max_question_chars
         self.answerability = answerability if answerability is not None else Answerability.load()
@@ -68,6 +84,7 @@ class QAChain:
         self.sentences = sentences
         self.chain: Runnable[State, Answer] = (
             RunnableLambda(self._understand, name="understand")
+            | RunnableLambda(self._route, name="route")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._answer, name="answer")
             | RunnableLambda(self._format, name="format")
@@ -95,7 +112,7 @@ class QAChain:
     ) -> tuple[Part, ...]:
         """The parts of a question with their evidence and answerability, without answering (calibration)."""
         state = self._start(question, history, district)
-        return () if isinstance(state, Answer) else self._retrieve(self._understand(state)).parts
+        return () if isinstance(state, Answer) else self._retrieve(self._route(self._understand(state))).parts
 
     def warm_up(self, question: str) -> Answer:
         """Load every lazy part with one question, the English term dictionary (~2 s) and the index's
@@ -115,7 +132,7 @@ class QAChain:
         if isinstance(state, Answer):
             yield state
             return
-        state = self._retrieve(self._understand(state))
+        state = self._retrieve(self._route(self._understand(state)))
         begun = time.perf_counter()
         request = self._request(state)
         reply: Reply | None = None
@@ -163,31 +180,41 @@ class QAChain:
     def _read(self, corpus: Corpus, text: str) -> Reading:
         return self.understanding.read(text, corpus.idf, corpus.names, corpus.version)
 
+    def _route(self, state: State) -> State:
+        begun = time.perf_counter()
+        corpus = _snapshot(state)
+        today = self.today()
+        routed: list[Routed] = []
+        for asked, standalone in state.queries:
+            reading = self._read(corpus, standalone)
+            search = expand_query(corpus, reading.text if state.script != "en" else standalone)
+            plan = route(corpus, search, state.district, today)
+            routed.append(Routed(asked, standalone, search, reading.search_text, plan))
+        return replace(state, routed=tuple(routed), timings={**state.timings, "route": timed(begun)})
+
     def _retrieve(self, state: State) -> State:
         begun = time.perf_counter()
         corpus = _snapshot(state)
         found: list[Part] = []
         answer_ms = 0.0
-        for asked, standalone in state.queries:
-            reading = self._read(corpus, standalone)
-            search = expand_query(corpus, reading.text if state.script != "en" else standalone)
+        for part in state.routed:
+            search, plan = part.search, part.route
             vector = self.retriever.embed(search)
             hits = self.retriever.search(
-                search, district=state.district, corpus=corpus, vector=vector, keywords=reading.search_text
+                search, corpus=corpus, vector=vector, keywords=part.keywords, plan=plan
             )
             reading_begun = time.perf_counter()
-            plan = route(corpus, search, state.district)
             alternatives = self.understanding.alternatives(question_terms(corpus, search), corpus.idf)
             similarity = self._similarity(vector)
             draft = extract(corpus, Query(search, state.script, alternatives, similarity), hits, plan)
-            elsewhere = corpus.unknown_districts(standalone) and not plan.doc_ids
+            elsewhere = corpus.unknown_districts(part.standalone) and not (plan.named or plan.compare)
             probability = (
                 self.answerability.probability(draft.signals) if draft.signals and not elsewhere else 0.0
             )
             answerable = bool(draft.citations) and probability >= self.answerability.threshold
-            found.append(Part(asked, search, tuple(hits), draft, probability, answerable))
+            found.append(Part(part.asked, search, tuple(hits), draft, probability, answerable))
             answer_ms += timed(reading_begun)
-        retrieve_ms = timed(begun) - answer_ms
+        retrieve_ms = timed(begun) - answer_ms + state.timings.get("route", 0.0)
         timings = {**state.timings, "retrieve": round(retrieve_ms, 2), "read": round(answer_ms, 2)}
         return replace(state, parts=tuple(found), timings=timings)
 
@@ -219,7 +246,9 @@ class QAChain:
                 shown = MARKUP.sub("", part.question).strip(" ，,。")[:PART_ECHO]  # never echo markup back
                 if has_words(shown):
                     text += "\n" + phrase(PART_NOT_FOUND, state.script).format(part=shown)
-        timings = {k: v for k, v in state.timings.items() if k != "read"}
+        if not refused:
+            text += self._quoted_from(state)
+        timings = {k: v for k, v in state.timings.items() if k not in {"read", "route"}}
         return Answer(
             question=state.question,
             text=text,
@@ -229,7 +258,19 @@ class QAChain:
             retrieved=_interleave([p.hits for p in state.parts]),
             timings_ms={**timings, "total": timed(state.started)},
             flags=reply.flags if reply is not None else (),
+            probability=max((p.probability for p in state.parts), default=None),
         )
+
+    def _quoted_from(self, state: State) -> str:
+        """Name the plan quoted where the question did not choose among a district's plans by period."""
+        cited = {c.chunk.doc_id for c in state.reply.citations} if state.reply is not None else set()
+        announced = [d for r in state.routed for d in r.route.announce if not cited or d in cited]
+        known = {p.doc_id: p for p in plans(_snapshot(state))}
+        shown = [known[d] for d in dict.fromkeys(announced) if d in known]
+        if not shown:
+            return ""
+        titles = "、".join(f"《{p.title}》（{p.period}）" for p in shown)
+        return "\n" + phrase(QUOTED_FROM, state.script).format(plans=titles)
 
     def _refusal(self, state: State) -> str:
         lines = [phrase(REFUSAL, state.script), phrase(NEAREST, state.script)]

@@ -216,3 +216,4 @@ class Answer:
     retrieved: tuple[Hit, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     flags: tuple[str, ...] = ()  # verification notes: dropped claims, unknown markers
+    probability: float | None = None  # P(answerable) of the best-read part; None when nothing was read
