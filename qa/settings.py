@@ -127,6 +127,19 @@ class Settings(BaseSettings):
         default=REPO_ROOT / ".planqa" / "feedback.sqlite3",
         description="SQLite file where the chat app stores 👍/👎 feedback (created on first vote).",
     )
+    question_log: Path | None = Field(
+        default=None,
+        description=(
+            "SQLite file where the chat app logs each answered question for the staff dashboard (time, "
+            "question, plan, script, refused, probability, cited or nearest sections, latency, backend, a "
+            "per-session random token; never an address or user agent); nothing is logged when unset."
+        ),
+    )
+    question_log_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days the question log keeps a question; older ones are deleted at start and daily.",
+    )
     auth: SecretStr | None = Field(
         default=None,
         description=(
