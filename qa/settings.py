@@ -146,6 +146,28 @@ class Settings(BaseSettings):
             "Login for the chat app as 'user:password' (comma-separate several pairs); open when unset."
         ),
     )
+    admin_auth: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Login for the corpus management page at /admin as 'user:password' (comma-separate several "
+            "pairs); the page does not exist when unset."
+        ),
+    )
+    upload_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Folder where documents uploaded on the admin page are kept, one file each; default: 'uploads' "
+            "in the index directory."
+        ),
+    )
+    max_upload_files: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description=(
+            "Most files one upload on the admin page may carry; each is also held to PLANQA_MAX_FILE_MB."
+        ),
+    )
     rate_limit_per_minute: int = Field(
         default=10, ge=1, description="Questions (and briefings) one browser session may ask per minute."
     )
@@ -183,3 +205,7 @@ class Settings(BaseSettings):
     def index_path(self, override: Path | None = None) -> Path:
         """Return the index directory, preferring a CLI override."""
         return (override or self.index_dir).expanduser().resolve()
+
+    def upload_path(self, index_dir: Path) -> Path:
+        """Return the folder of uploaded documents for an index directory."""
+        return (self.upload_dir or index_dir / "uploads").expanduser().resolve()
