@@ -21,6 +21,7 @@ from qa.types import Answer
 from ui.brief import Brief, brief_json, brief_markdown, make_brief
 from ui.feedback import FeedbackStore
 from ui.limits import RateLimiter
+from ui.questionlog import QuestionLog
 from ui.render import Turn, answer_html, pending_html, question_html, sources_html
 from ui.word import write_docx
 
@@ -90,12 +91,15 @@ def history(turns: Sequence[Turn]) -> list[HistoryTurn]:
 
 
 class ChatService:
-    """The app's behaviour over one loaded chain, a feedback store and a rate limiter."""
+    """The app's behaviour over one chain, a feedback store, a rate limiter and an optional question log."""
 
-    def __init__(self, chain: QAChain, feedback: FeedbackStore, limiter: RateLimiter) -> None:
+    def __init__(
+        self, chain: QAChain, feedback: FeedbackStore, limiter: RateLimiter, log: QuestionLog | None = None
+    ) -> None:
         self.chain = chain
         self.feedback = feedback
         self.limiter = limiter
+        self.log = log
         self.ready = threading.Event()
         self.ready.set()
 
@@ -157,6 +161,8 @@ class ChatService:
             yield chat_messages(turns), turns, sources_html(turns)
             return
         assert answer is not None
+        if self.log is not None:
+            self.log.record(answer, district, session, source="chat")
         turns.append(Turn(shown, answer, district))
         yield chat_messages(turns), turns, sources_html(turns)
 
@@ -176,6 +182,9 @@ class ChatService:
                 answer = self.chain.ask(question, list(earlier), district)
             except StoreError as exc:
                 answer = self._store_down(shown, exc)
+            else:
+                if self.log is not None:
+                    self.log.record(answer, district, session, source="api")
         return answer_json(answer)
 
     def _store_down(self, question: str, exc: StoreError) -> Answer:

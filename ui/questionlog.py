@@ -1,0 +1,265 @@
+"""The opt-in question log: what was asked and how it went, in SQLite, for the staff dashboard.
+
+Never stored: client addresses, user agents, or the browser's session id as it is. A session is a keyed hash
+under a key made at start-up and kept only in memory, so rows of one visit group together, yet nothing in
+the file links back to a session id once the process has ended.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+
+from qa.script import detect_script
+from qa.types import Answer
+from ui.feedback import spreadsheet_safe
+
+QUESTION_CHARS = 500  # the chain's default question limit: longer text is not a question anyone asked
+SECTION_CHARS = 200
+MAX_CITED = 5
+MAX_NEAREST = 3  # as many as a refusal names
+MAX_ROWS = 200_000  # about 100 MB at the longest questions; the oldest rows go first
+DAY_SECONDS = 86_400
+COLUMNS = (
+    "id",
+    "time",
+    "day",
+    "session",
+    "source",
+    "question",
+    "district",
+    "script",
+    "refused",
+    "probability",
+    "cited",
+    "nearest",
+    "latency_ms",
+    "backend",
+)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time REAL NOT NULL,
+    day TEXT NOT NULL,
+    session TEXT NOT NULL,
+    source TEXT NOT NULL,
+    question TEXT NOT NULL,
+    district TEXT NOT NULL,
+    script TEXT NOT NULL,
+    refused INTEGER NOT NULL,
+    probability REAL,
+    cited TEXT NOT NULL,
+    nearest TEXT NOT NULL,
+    latency_ms REAL,
+    backend TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS questions_day ON questions (day);
+CREATE INDEX IF NOT EXISTS questions_time ON questions (time);
+"""
+Section = tuple[str, str]  # (document id, section path)
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """One answered question as the log keeps it."""
+
+    id: int
+    time: float  # seconds since the epoch
+    day: str  # the local date it was asked, YYYY-MM-DD
+    session: str
+    source: str  # chat (the page) or api
+    question: str
+    district: str  # the plan chosen, "" for all
+    script: str
+    refused: bool
+    probability: float | None
+    cited: tuple[Section, ...]
+    nearest: tuple[Section, ...]  # for a refusal: the sections it named instead
+    latency_ms: float | None
+    backend: str
+
+    def cells(self) -> tuple[object, ...]:
+        """The row in COLUMNS order, sections written as 'doc: section; …', time in ISO form."""
+        stamp = datetime.fromtimestamp(self.time).astimezone().isoformat(timespec="seconds")
+        cited, nearest = (sections_text(s) for s in (self.cited, self.nearest))
+        return (self.id, stamp, self.day, self.session, self.source, self.question, self.district,
+                self.script, int(self.refused), self.probability, cited, nearest, self.latency_ms,
+                self.backend)  # fmt: skip
+
+
+def sections_text(sections: Sequence[Section]) -> str:
+    """Sections as one cell: 'doc: section; doc: section'."""
+    return "; ".join(f"{doc}: {section}" for doc, section in sections)
+
+
+def _sections(pairs: Sequence[Section], limit: int) -> str:
+    kept: list[Section] = []
+    for doc, section in pairs:
+        pair = (doc[:SECTION_CHARS], section[:SECTION_CHARS])
+        if pair not in kept:
+            kept.append(pair)
+        if len(kept) == limit:
+            break
+    return json.dumps(kept, ensure_ascii=False)
+
+
+class QuestionLog:
+    """One SQLite file (WAL) of answered questions; one connection behind a lock serves every thread.
+
+    Rows older than `days` go when the log opens and then once a day; past `max_rows` the oldest go.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        days: int | None = None,
+        max_rows: int = MAX_ROWS,
+        clock: Callable[[], float] = time.time,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.path = path
+        self.days = days
+        self.max_rows = max_rows
+        self.clock = clock
+        self.tz = tz  # None: the server's local time decides what day a question was asked on
+        self._key = secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, timeout=10, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a crash loses the last rows
+        self._conn.executescript(_SCHEMA)
+        self._purged = 0.0
+        self.purge()
+
+    def token(self, session: str) -> str:
+        """The stored stand-in for a browser session: a keyed hash, "" for none."""
+        if not session:
+            return ""
+        return hmac.new(self._key, session.encode(), hashlib.sha256).hexdigest()[:16]
+
+    def day(self, when: float) -> str:
+        """The date (YYYY-MM-DD) a moment falls on."""
+        return datetime.fromtimestamp(when, self.tz).date().isoformat()
+
+    def record(
+        self,
+        answer: Answer,
+        district: str | None = None,
+        session: str = "",
+        source: str = "chat",
+    ) -> int | None:
+        """Store one answered question; return its row id (None when the log could not be written).
+
+        A failure is logged and swallowed: the log must never cost a resident the answer.
+        """
+        now = self.clock()
+        cited = [(c.chunk.doc_id, c.chunk.section) for c in answer.citations]
+        nearest = [(h.chunk.doc_id, h.chunk.section) for h in answer.retrieved] if answer.refused else []
+        total = answer.timings_ms.get("total")
+        row = (
+            now,
+            self.day(now),
+            self.token(session),
+            source,
+            answer.question[:QUESTION_CHARS],
+            district or "",
+            detect_script(answer.question),
+            int(answer.refused),
+            answer.probability,
+            _sections(cited, MAX_CITED),
+            _sections(nearest, MAX_NEAREST),
+            round(total, 1) if total is not None else None,
+            answer.backend,
+        )
+        try:
+            with self._lock:
+                if now - self._purged >= DAY_SECONDS:
+                    self._purge(now)
+                cursor = self._conn.execute(
+                    f"INSERT INTO questions ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * len(row))})",
+                    row,
+                )
+                row_id = int(cursor.lastrowid or 0)
+                self._conn.execute("DELETE FROM questions WHERE id <= ?", (row_id - self.max_rows,))
+                return row_id
+        except sqlite3.Error as exc:
+            logger.warning("question not logged: %s", exc)
+            return None
+
+    def purge(self) -> int:
+        """Delete rows older than the retention period; return how many went."""
+        with self._lock:
+            return self._purge(self.clock())
+
+    def _purge(self, now: float) -> int:
+        self._purged = now
+        if self.days is None:
+            return 0
+        cursor = self._conn.execute("DELETE FROM questions WHERE time < ?", (now - self.days * DAY_SECONDS,))
+        return cursor.rowcount
+
+    def rows(self, start: date | None = None, end: date | None = None) -> list[LoggedQuestion]:
+        """The questions asked from start to end (both days included; open when None), oldest first."""
+        low = start.isoformat() if start else ""
+        high = end.isoformat() if end else "9999-12-31"
+        with self._lock:
+            found = self._conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM questions WHERE day BETWEEN ? AND ? ORDER BY id",
+                (low, high),
+            ).fetchall()
+        return [_logged(r) for r in found]
+
+    def count(self) -> int:
+        """How many questions the log holds."""
+        with self._lock:
+            (n,) = self._conn.execute("SELECT count(*) FROM questions").fetchone()
+        return int(n)
+
+    def export_csv(self, out: Path, start: date | None = None, end: date | None = None) -> int:
+        """Write the questions as CSV (UTF-8 with BOM; formula-safe cells); return how many."""
+        rows = self.rows(start, end)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            writer.writerows([spreadsheet_safe(cell) for cell in row.cells()] for row in rows)
+        return len(rows)
+
+    def close(self) -> None:
+        """Close the connection (the WAL is folded into the file)."""
+        with self._lock:
+            self._conn.close()
+
+
+def _logged(row: tuple[object, ...]) -> LoggedQuestion:
+    (id_, when, day, session, source, question, district, script, refused, probability, cited, nearest,
+     latency, backend) = row  # fmt: skip
+    return LoggedQuestion(
+        id=int(str(id_)),
+        time=float(str(when)),
+        day=str(day),
+        session=str(session),
+        source=str(source),
+        question=str(question),
+        district=str(district),
+        script=str(script),
+        refused=bool(refused),
+        probability=float(str(probability)) if probability is not None else None,
+        cited=tuple((str(d), str(s)) for d, s in json.loads(str(cited))),
+        nearest=tuple((str(d), str(s)) for d, s in json.loads(str(nearest))),
+        latency_ms=float(str(latency)) if latency is not None else None,
+        backend=str(backend),
+    )
