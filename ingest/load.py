@@ -7,15 +7,15 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ingest.formats import DEFAULT_LIMITS, READERS, LoadError, ReadLimits, megabytes
-from qa.script import detect_script
+from ingest.metadata import read_metadata
 from qa.types import DocumentInfo, LoadedDocument, SourceLine
 
 SUFFIXES = frozenset(READERS)
-_DISTRICT = re.compile(r"[\u4e00-\u9fff]{2}[区區县縣]")
+_UNSAID = ("", "unknown")  # a manifest field left empty: the document's own word stands
 _ID_UNSAFE = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff_-]+")
 
 
@@ -83,30 +83,42 @@ def read_lines(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> tuple[str, tu
 
 
 def infer_info(path: Path, text: str) -> DocumentInfo:
-    """Describe a document that has no manifest entry: id from the file name, title from its first line."""
+    """Describe a document from itself: id from its file name, title, place, period… from its text."""
     doc_id = _ID_UNSAFE.sub("-", path.stem).strip("-").lower() or "document"
-    title = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)[:120]
-    districts = _DISTRICT.findall(title)
+    meta = read_metadata(text)
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
     return DocumentInfo(
         id=doc_id,
-        title=title,
-        district=districts[-1] if districts else "",
-        script=detect_script(text[:4000]),
+        title=meta.title or first_line[:120],
+        district=meta.district,
+        script=meta.script,
+        period=meta.period,
         source=str(path),
+        level=meta.level,
     )
+
+
+def describe(inferred: DocumentInfo, given: DocumentInfo | None) -> DocumentInfo:
+    """What the document says about itself, with each field a manifest entry gives put in its place."""
+    if given is None:
+        return inferred
+    said = {f.name: getattr(given, f.name) for f in fields(given) if getattr(given, f.name) not in _UNSAID}
+    return replace(inferred, **said)
 
 
 def load_document(
     path: Path, info: DocumentInfo | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> LoadedDocument:
-    """Load one file; the manifest's description wins over what is inferred."""
+    """Load one file, described by its own text with the manifest's fields (`info`) overriding."""
     text, lines = read_lines(path, limits)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedDocument(info=info or infer_info(path, text), text=text, lines=lines, content_hash=digest)
+    return LoadedDocument(
+        info=describe(infer_info(path, text), info), text=text, lines=lines, content_hash=digest
+    )
 
 
 def read_manifest(plans_dir: Path) -> list[tuple[Path, DocumentInfo]]:
-    """The plans listed in a directory's manifest.json, with their descriptions."""
+    """The plans a manifest.json lists; a field an entry leaves out is read from the document itself."""
     import json
 
     manifest = plans_dir / "manifest.json"
@@ -119,11 +131,12 @@ def read_manifest(plans_dir: Path) -> list[tuple[Path, DocumentInfo]]:
             plans_dir / entry["file"],
             DocumentInfo(
                 id=entry["id"],
-                title=entry["title"],
+                title=entry.get("title", ""),
                 district=entry.get("district", ""),
                 script=entry.get("script", "unknown"),
                 period=entry.get("period", ""),
                 source=entry.get("source", entry["file"]),
+                level=entry.get("level", ""),
             ),
         )
         for entry in entries
