@@ -15,6 +15,7 @@ from ui.downloads import DownloadFolders
 from ui.feedback import FeedbackStore
 from ui.guard import MAX_BODY, ClientGuard, free_functions
 from ui.limits import LoginThrottle, RateLimiter
+from ui.questionlog import QuestionLog
 from ui.tabs import CHAIN, Page, Tab, session
 from ui.tabs import brief as brief_tab
 from ui.tabs import chat as chat_tab
@@ -81,7 +82,8 @@ def create(chain: QAChain, settings: Settings, *, warm_up: bool = True) -> gr.Bl
     False and calls `warm_up(demo)` once the server listens, so the warm-up does not slow the start.
     """
     limiter = RateLimiter(settings.rate_limit_per_minute)
-    service = ChatService(chain, FeedbackStore(settings.feedback_db), limiter)
+    log = QuestionLog(settings.question_log, settings.question_log_days) if settings.question_log else None
+    service = ChatService(chain, FeedbackStore(settings.feedback_db), limiter, log)
     if warm_up:
         service.warm_up()
     _SERVICES[id(demo := build_app(service, settings.concurrency_limit, DownloadFolders()))] = service

@@ -118,7 +118,8 @@ def _sections(pairs: Sequence[Section], limit: int) -> str:
 class QuestionLog:
     """One SQLite file (WAL) of answered questions; one connection behind a lock serves every thread.
 
-    Rows older than `days` go when the log opens and then once a day; past `max_rows` the oldest go.
+    Rows older than `days` go when the log opens, then once a day: before a write or read a day after the
+    last purge, and from a background thread even when nobody asks. Past `max_rows` the oldest rows go.
     """
 
     def __init__(
@@ -128,6 +129,7 @@ class QuestionLog:
         max_rows: int = MAX_ROWS,
         clock: Callable[[], float] = time.time,
         tz: tzinfo | None = None,
+        sweep_every: float | None = DAY_SECONDS,
     ) -> None:
         self.path = path
         self.days = days
@@ -142,7 +144,16 @@ class QuestionLog:
         self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a crash loses the last rows
         self._conn.executescript(_SCHEMA)
         self._purged = 0.0
+        self._closed = threading.Event()
         self.purge()
+        if sweep_every is not None and days is not None:
+            threading.Thread(
+                target=self._sweep, args=(sweep_every,), name="question-log-purge", daemon=True
+            ).start()
+
+    def _sweep(self, every: float) -> None:
+        while not self._closed.wait(every):
+            self.purge()
 
     def token(self, session: str) -> str:
         """The stored stand-in for a browser session: a keyed hash, "" for none."""
@@ -186,8 +197,7 @@ class QuestionLog:
         )
         try:
             with self._lock:
-                if now - self._purged >= DAY_SECONDS:
-                    self._purge(now)
+                self._purge_if_due()
                 cursor = self._conn.execute(
                     f"INSERT INTO questions ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * len(row))})",
                     row,
@@ -202,7 +212,14 @@ class QuestionLog:
     def purge(self) -> int:
         """Delete rows older than the retention period; return how many went."""
         with self._lock:
-            return self._purge(self.clock())
+            try:
+                return self._purge(self.clock())
+            except sqlite3.ProgrammingError:  # closed meanwhile
+                return 0
+
+    def _purge_if_due(self) -> None:
+        if (now := self.clock()) - self._purged >= DAY_SECONDS:
+            self._purge(now)
 
     def _purge(self, now: float) -> int:
         self._purged = now
@@ -216,6 +233,7 @@ class QuestionLog:
         low = start.isoformat() if start else ""
         high = end.isoformat() if end else "9999-12-31"
         with self._lock:
+            self._purge_if_due()
             found = self._conn.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM questions WHERE day BETWEEN ? AND ? ORDER BY id",
                 (low, high),
@@ -240,6 +258,7 @@ class QuestionLog:
 
     def close(self) -> None:
         """Close the connection (the WAL is folded into the file)."""
+        self._closed.set()
         with self._lock:
             self._conn.close()
 
