@@ -138,6 +138,13 @@ class Indexer:
         with self._lock():
             return self._write(wanted, seen_ids, failed, prune=prune, progress=progress, started=started)
 
+    def remove(self, doc_ids: Sequence[str], *, progress: bool = False) -> IngestReport:
+        """Take these documents' chunks out of the index in one new generation; every other one stays."""
+        started = time.perf_counter()
+        with self._lock():
+            keep = self.store.doc_ids() - set(doc_ids)
+            return self._write({}, keep, [], prune=True, progress=progress, started=started)
+
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         """One ingest at a time per index directory (a second one waits; a killed one releases it)."""
