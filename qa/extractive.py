@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.answerability import Signals
 from qa.ask import Ask, answered, parse_ask, retrospective
@@ -23,6 +23,8 @@ from qa.evidence import (
     signals,
 )
 from qa.lead import MAX_LIST_QUOTE, MAX_QUOTE, answering_clause, lead_sentence, quote_window
+from qa.periods import label as plan_label
+from qa.periods import topic_of
 from qa.prompts import INSTRUCTION, NOT_MENTIONED, PLAN_SAYS, SECTION_IS, phrase
 from qa.retrieve import Route
 from qa.script import to_script, to_simplified
@@ -185,7 +187,7 @@ def _best_section(corpus: Corpus, question: str, hits: list[Hit], script: Script
 
 
 def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draft:
-    names = corpus.district_names()
+    query = replace(query, text=topic_of(corpus, query.text))
     script = query.script
     terms = question_terms(corpus, query.text, script)
     lines: list[str] = []
@@ -203,7 +205,7 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
             similarity=query.similarity,
         )
         chosen = pick(scored, max_quotes=1, max_chars=160)
-        label = to_script(names.get(doc_id, doc_id), script)
+        label = to_script(plan_label(corpus, doc_id), script)  # 从化区, or 从化区（十五五） beside another
         if not chosen or max(s.coverage for s in scored[:3]) < 0.2:
             lines.append(f"{label}：{phrase(NOT_MENTIONED, script)}。")
             continue

@@ -23,6 +23,11 @@ PART_NOT_FOUND = {
     "zh-Hant": "（關於“{part}”，規劃文件中沒有找到相關內容。）",
     "en": "(On “{part}”, the plans do not say.)",
 }
+QUOTED_FROM = {
+    "zh-Hans": "（以上摘自{plans}。）",
+    "zh-Hant": "（以上摘自{plans}。）",
+    "en": "(Quoted from {plans}.)",
+}
 SECTION_IS = {"zh-Hans": "相关内容在", "zh-Hant": "相關內容在", "en": "This is covered in"}
 TOO_LONG = {
     "zh-Hans": "问题太长了（最多 {limit} 个字），请精简后再问。",

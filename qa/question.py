@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from qa.corpus import Corpus
+from qa.periods import period_words
 from qa.script import to_simplified
 from qa.verify import printable
 
@@ -60,8 +61,9 @@ def parts(question: str) -> list[str]:
 def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], content_terms: int = 1) -> str:
     """Without an LLM, make a real follow-up standalone from the previous turn; leave new questions alone.
 
-    "那荔湾呢？" asks the previous question about another district; "它几时建好？" or "2025年的目标呢？"
-    continue the previous topic (and district). A question that stands on its own keeps its own words.
+    "那荔湾呢？" asks the previous question about another district, "那十五五呢？" about another period;
+    "它几时建好？" or "2025年的目标呢？" continue the previous topic (and district). A question that stands on
+    its own keeps its own words.
     """
     if not history or not is_follow_up(question, content_terms):
         return question
@@ -70,8 +72,14 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], conten
     now = [d for d in corpus.districts if any(a in text for a in d.aliases)]
     before = [d for d in corpus.districts if any(a in previous.lower() for a in d.aliases)]
     rest = _FOLLOW_UP_FILLER.sub("", text)
-    for alias in sorted((a for d in now for a in d.aliases), key=len, reverse=True):
-        rest = rest.replace(alias, "")
+    periods = period_words(text)
+    for word in sorted((a for d in now for a in d.aliases), key=len, reverse=True) + periods:
+        rest = rest.replace(word, "")
+    if periods:  # the period asked now replaces the one asked before ("那十五五呢？")
+        for word in period_words(previous):
+            previous = previous.replace(word, "" if rest else periods[0])
+        if not rest and not now:
+            return previous if period_words(previous) else f"{periods[0]} {previous}"
     if now and (len(rest) <= 2 or content_terms <= 1):  # "那荔湾呢？", "荔湾又是几年？": ask it again there
         swapped = previous
         for old in before:

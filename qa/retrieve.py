@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -14,6 +15,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.corpus import Corpus, LiveCorpus
+from qa.periods import Plan, across_periods, in_force, named_periods, names_period, plans
 from qa.script import detect_script, to_simplified
 from qa.types import Hit
 
@@ -27,24 +29,77 @@ class Route:
     doc_ids: tuple[str, ...]  # empty: all plans
     compare: bool = False
     glossary_ids: tuple[str, ...] = ()
+    # Plans the question did not pick by period (the one in force where a district has several, or the only
+    # one when the period asked is not indexed): the answer says which plan it quotes.
+    announce: tuple[str, ...] = ()
+    named: bool = False  # the question or the selector chose districts or plans
 
 
-def route(corpus: Corpus, question: str, district: str | None = None) -> Route:
-    """Restrict to the districts a question names (or the one chosen in the UI); spot glossary terms."""
+def scope(corpus: Corpus, choice: str | None) -> tuple[str, ...]:
+    """The plans a selector or API choice stands for: a doc id, or a district's name or alias (all: none)."""
+    value = to_simplified((choice or "").strip()).lower()
+    if value in {"", "all", "全部"}:
+        return ()
+    by_id = tuple(d.doc_id for d in corpus.districts if d.doc_id.lower() == value)
+    return by_id or tuple(d.doc_id for d in corpus.districts if value in {d.name, *d.aliases})
+
+
+def route(corpus: Corpus, question: str, district: str | None = None, today: date | None = None) -> Route:
+    """Restrict to the districts and periods a question names (or the selector chose); spot glossary terms.
+
+    Where a district has plans of several periods, a question naming none is answered from the plan in force
+    `today`, and one asking how they differ (比较, 变化, 十四五和十五五) from each of them side by side.
+    """
     text = to_simplified(question).lower()
-    named = tuple(d.doc_id for d in corpus.districts if any(a in text for a in d.aliases))
-    if district and district not in {"all", "全部"}:
-        chosen = tuple(d.doc_id for d in corpus.districts if district in {d.doc_id, d.name, *d.aliases})
-        named = chosen or named
-    compare = len(named) > 1 or (not named and bool(_COMPARE.search(text)) and len(corpus.districts) > 1)
-    if compare and not named:
-        named = tuple(d.doc_id for d in corpus.districts)
+    known = plans(corpus)
+    district_of = {p.doc_id: p.district for p in known}
+    chosen = scope(corpus, district)
+    mentioned = tuple(dict.fromkeys(d.doc_id for d in corpus.districts if any(a in text for a in d.aliases)))
+    named = chosen or mentioned
+    periods = named_periods(text, (p.period for p in known))
+    across = not periods and across_periods(text)
+    if chosen and (periods or across):  # a plan picked in the selector, a question about its other periods
+        wanted = {district_of[c] for c in chosen}
+        named = tuple(p.doc_id for p in known if p.district in wanted)
+    pool = [p for p in known if not named or p.doc_id in named]
+    current: list[str] = []
+    if periods and any(p.period in periods for p in pool):
+        pool = [p for p in pool if p.period in periods or not p.period]
+    elif names_period(
+        text
+    ):  # a period no indexed plan covers (十五五 before its plan is in): say what is quoted
+        current = [p.doc_id for p in pool if p.period]
+    series = _by_district(pool)
+    if not periods and not across:
+        for plans_of_district in series.values():
+            now = in_force(plans_of_district, today or date.today())
+            dropped = [p for p in plans_of_district if p.period and now is not None and p is not now]
+            if dropped and now is not None:
+                current.append(now.doc_id)
+                pool = [p for p in pool if p not in dropped]
+    several_periods = any(len({p.period for p in s if p.period}) > 1 for s in _by_district(pool).values())
+    districts = {p.district for p in pool}
+    compare = (len(districts) > 1 and bool(named)) or several_periods
+    if not named and _COMPARE.search(text) and len(districts) > 1:
+        compare = True  # 两区比较: every district, each from its plan in force
+    doc_ids = tuple(p.doc_id for p in pool)
+    if len(doc_ids) == len(known) and not named and not compare:
+        doc_ids = ()  # all plans: no restriction
     glossary = tuple(
         chunk_id
         for term, chunk_id in corpus.glossary.items()
-        if len(term) >= 2 and _mentions(text, term) and (not named or corpus.chunks[chunk_id].doc_id in named)
+        if len(term) >= 2
+        and _mentions(text, term)
+        and (not doc_ids or corpus.chunks[chunk_id].doc_id in doc_ids)
     )
-    return Route(named, compare, glossary)
+    return Route(doc_ids, compare, glossary, tuple(current), bool(named))
+
+
+def _by_district(pool: list[Plan]) -> dict[str, list[Plan]]:
+    grouped: dict[str, list[Plan]] = {}
+    for plan in pool:
+        grouped.setdefault(plan.district or plan.doc_id, []).append(plan)
+    return grouped
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -127,16 +182,18 @@ class HybridRetriever(BaseRetriever):
         *,
         vector: list[float] | None = None,
         keywords: str | None = None,
+        plan: Route | None = None,
     ) -> list[Hit]:
         """Ranked hits for a question from one snapshot (the current one unless given).
 
         `vector` is the question's embedding when the caller has it already; `keywords` what keyword search
-        reads when it differs from the question (the question with synonyms and plan words added).
+        reads when it differs from the question (the question with synonyms and plan words added); `plan`
+        the question's route when the caller has worked it out (then `district` is not read).
         """
         k = k or self.k
         corpus = corpus if corpus is not None else self.corpus
         question = expand_query(corpus, question)
-        plan = route(corpus, question, district)
+        plan = plan if plan is not None else route(corpus, question, district)
         if vector is None:
             vector = self.embed(question)  # once, even for one search per plan
         words = keywords or question
