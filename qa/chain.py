@@ -21,11 +21,12 @@ from qa.corpus import Corpus
 from qa.evidence import Query, Similarity, question_terms
 from qa.extractive import extract
 from qa.periods import plans
-from qa.prompts import EMPTY, NEAREST, PART_NOT_FOUND, QUOTED_FROM, REFUSAL, TOO_LONG, phrase
+from qa.prompts import EMPTY, PART_NOT_FOUND, QUOTED_FROM, TOO_LONG, phrase
 from qa.question import Turn, carry_context, clean_question, has_words, parts
 from qa.retrieve import HybridRetriever, Route, expand_query, route
-from qa.script import detect_script, to_script
+from qa.script import detect_script
 from qa.semantic import SentenceMatcher, chunk_sentences
+from qa.suggest import guide, refusal_text
 from qa.types import Answer, Hit, Script
 from qa.understand import Reading, Understanding
 from qa.verify import MARKUP
@@ -239,7 +240,12 @@ class QAChain:
     def _format(self, state: State) -> Answer:
         reply = state.reply
         refused = reply is None or reply.refused
-        text = self._refusal(state) if refused or reply is None else reply.text
+        citations = () if refused or reply is None else reply.citations
+        retrieved = _interleave([p.hits for p in state.parts])
+        guidance = guide(
+            _snapshot(state), state.question, state.district, state.script, retrieved, citations, refused
+        )
+        text = refusal_text(guidance, state.script) if refused or reply is None else reply.text
         if not refused and reply is not None:
             missing = [p for p in state.parts if not p.answerable]
             for part in missing:  # a two-part question: say which part the plans do not cover
@@ -254,11 +260,12 @@ class QAChain:
             text=text,
             refused=refused,
             backend=self.backend,
-            citations=() if refused or reply is None else reply.citations,
-            retrieved=_interleave([p.hits for p in state.parts]),
+            citations=citations,
+            retrieved=retrieved,
             timings_ms={**timings, "total": timed(state.started)},
             flags=reply.flags if reply is not None else (),
             probability=max((p.probability for p in state.parts), default=None),
+            guidance=guidance,
         )
 
     def _quoted_from(self, state: State) -> str:
@@ -271,20 +278,6 @@ class QAChain:
             return ""
         titles = "、".join(f"《{p.title}》（{p.period}）" for p in shown)
         return "\n" + phrase(QUOTED_FROM, state.script).format(plans=titles)
-
-    def _refusal(self, state: State) -> str:
-        lines = [phrase(REFUSAL, state.script), phrase(NEAREST, state.script)]
-        seen: list[str] = []
-        for hit in _interleave([p.hits for p in state.parts]):
-            key = f"{hit.chunk.doc_id}|{hit.chunk.section}"
-            if key in seen:
-                continue
-            seen.append(key)
-            district = to_script(hit.chunk.district, state.script)
-            lines.append(f"· {district}：{hit.chunk.section}（第{hit.chunk.line_start}行）")
-            if len(seen) == 3:
-                break
-        return "\n".join(lines)
 
 
 def _snapshot(state: State) -> Corpus:

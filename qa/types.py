@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from qa.suggest import Guidance
 
 Script = Literal["zh-Hans", "zh-Hant", "en", "unknown"]
 BlockKind = Literal["body", "glossary"]
@@ -217,3 +220,4 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     flags: tuple[str, ...] = ()  # verification notes: dropped claims, unknown markers
     probability: float | None = None  # P(answerable) of the best-read part; None when nothing was read
+    guidance: Guidance | None = None  # what to ask next: follow-ups, or where a refusal leads
