@@ -1,4 +1,4 @@
-"""The `planqa` command: ingest, ask, eval, chat, brief."""
+"""The `planqa` command: ingest, ask, eval, chat, brief, docs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.settings import Settings
+from ui.docs import add_docs_commands
 
 if TYPE_CHECKING:
     from qa.chain import QAChain
@@ -288,6 +289,7 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--quiet", action="store_true", help="no progress bars")
     ev.set_defaults(run=_eval)
     _add_app_commands(sub)
+    add_docs_commands(sub)
     return top
 
 
