@@ -10,8 +10,15 @@ if TYPE_CHECKING:
     from qa.suggest import Guidance
 
 Script = Literal["zh-Hans", "zh-Hant", "en", "unknown"]
-BlockKind = Literal["body", "glossary"]
+BlockKind = Literal["body", "glossary", "table"]  # table: one row of a table, its cells labelled
 PATH_SEP = " > "
+
+
+def _block_kind(value: object) -> BlockKind:
+    """A stored kind read back; anything unknown is body text."""
+    return "glossary" if value == "glossary" else "table" if value == "table" else "body"
+
+
 PERIOD_SEP = "—"  # a period is written "2021—2025" (an em dash), whatever dash the document used
 _DIGITS = "一二三四五六七八九"
 _FIRST_REGULAR_PLAN = (3, 1966)  # plans ran back to back in five-year steps from the third (1966) on
@@ -31,6 +38,12 @@ def generation_of(period: str) -> str:
     if len(years) != 2 or years[1] - years[0] != 4 or (years[0] - first) % 5 or years[0] < first:
         return ""
     return _numeral(number + (years[0] - first) // 5) + "五"
+
+
+def plan_number(generation: str) -> int:
+    """The number of the five-year plan a label names (十四五 → 14), or 0 for any other text."""
+    number, _ = _FIRST_REGULAR_PLAN
+    return next((n for n in range(number, 100) if _numeral(n) + "五" == generation), 0)
 
 
 def period_of_generation(number: int) -> str:
@@ -172,7 +185,7 @@ class Chunk:
             text=text,
             norm=str(meta.get("norm", "")),
             norm_path=str(meta.get("norm_path", "")),
-            kind="glossary" if meta.get("kind") == "glossary" else "body",
+            kind=_block_kind(meta.get("kind")),
             term=str(meta.get("term", "")),
             page=int(page) if page is not None else None,
             period=str(meta.get("period", "")),
