@@ -142,6 +142,9 @@ class QuestionLog:
         self._conn = sqlite3.connect(path, timeout=10, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a crash loses the last rows
+        self._conn.execute(
+            "PRAGMA secure_delete=ON"
+        )  # a purged question is overwritten, not left in free pages
         self._conn.executescript(_SCHEMA)
         self._purged = 0.0
         self._closed = threading.Event()
@@ -226,6 +229,10 @@ class QuestionLog:
         if self.days is None:
             return 0
         cursor = self._conn.execute("DELETE FROM questions WHERE time < ?", (now - self.days * DAY_SECONDS,))
+        if (
+            cursor.rowcount > 0
+        ):  # the WAL still holds the purged rows as first written: fold it in and empty it
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return cursor.rowcount
 
     def rows(self, start: date | None = None, end: date | None = None) -> list[LoggedQuestion]:
