@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from html import escape
 from uuid import uuid4
 
-from qa.types import Answer, Chunk, Citation
+from qa.prompts import NEAREST, phrase
+from qa.script import detect_script, to_script
+from qa.suggest import NEXT, SPLIT, SWITCH, Guidance, Switch, plans_line, switch_line
+from qa.types import Answer, Chunk, Citation, Script
 from qa.verify import printable
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -66,7 +69,11 @@ def question_html(text: str) -> str:
 
 
 def answer_html(answer: Answer, turn: int, notice: bool = False) -> str:
-    """An answer with each known [n] turned into a chip that opens its source, plus discreet timing."""
+    """An answer with each known [n] turned into a chip that opens its source, and what to ask next.
+
+    A refusal shows its nearest sections as chips that open them in the sources panel, the plans covered,
+    and questions to ask instead; the time taken stays out of the page (the API reports it).
+    """
     known = {c.n: c for c in answer.citations}
 
     def chip(match: re.Match[str]) -> str:
@@ -79,16 +86,78 @@ def answer_html(answer: Answer, turn: int, notice: bool = False) -> str:
             f'<a class="cite-chip" href="#{source_id(turn, n)}" title="{where}" aria-label="来源 {n}">{n}</a>'
         )
 
+    guidance = None if notice else answer.guidance
+    if answer.refused and guidance is not None:
+        return _refusal_html(answer, guidance, turn)
     # a [n] inside a 「quote」 is the plan's own text, not a reference
     parts = re.split(r"(「[^」]*」)", _lines(answer.text))
     body = "".join(p if p.startswith("「") else _MARKER.sub(chip, p) for p in parts)
     kind = "a-notice" if notice else ("a-refused" if answer.refused else "a-text")
-    meta = ""
+    html = f'<div class="{kind}">{body}</div>'
+    if guidance is not None:
+        html += _leads_html(answer.question, guidance, detect_script(answer.question), follow_ups=True)
     if not notice:
-        seconds = answer.timings_ms.get("total", 0.0) / 1000
         label = BACKEND_LABELS.get(answer.backend, answer.backend)
-        meta = f'<div class="a-meta">{escape(label)} · 用时 {seconds:.2f} 秒</div>'
-    return f'<div class="{kind}">{body}</div>{meta}'
+        html += f'<div class="a-meta">{escape(label)}</div>'
+    return html
+
+
+def near_id(turn: int, k: int) -> str:
+    """The element id of a refusal's k-th nearest section in the sources panel."""
+    return f"src-{turn}-near{k}"
+
+
+def _refusal_html(answer: Answer, guidance: Guidance, turn: int) -> str:
+    """A refusal: the phrase, nearest sections as chips, the plans covered, and where to ask instead."""
+    script = detect_script(answer.question)
+    html = f'<div class="a-refused">{_lines(answer.text.split(chr(10), 1)[0])}</div>'
+    if guidance.nearest:
+        chips = "".join(_near_chip(c, turn, k) for k, c in enumerate(guidance.nearest, 1))
+        html += _row("a-near", phrase(NEAREST, script), chips)
+    if guidance.plans:
+        html += f'<div class="a-plans">{_lines(plans_line(guidance.plans, script))}</div>'
+    return html + _leads_html(answer.question, guidance, script, follow_ups=False)
+
+
+def _near_chip(chunk: Chunk, turn: int, k: int) -> str:
+    heading = _clip(chunk.section_path[-1] if chunk.section_path else chunk.title, 24)
+    return (
+        f'<a class="cite-chip near-chip" href="#{near_id(turn, k)}" title="{_attr(chunk.section)}">'
+        f"{escape(chunk.district)} · {escape(heading)}（第{chunk.line_start}行）</a>"
+    )
+
+
+def _attr(text: str) -> str:
+    return escape(printable(text), quote=True)
+
+
+def _row(kind: str, label: str, content: str) -> str:
+    return f'<div class="{kind}"><span class="a-label">{escape(label)}</span>{content}</div>'
+
+
+def ask_chip(question: str, label: str = "", switch: Switch | None = None) -> str:
+    """A button that asks a question (in another district's plan when `switch` is given)."""
+    district = ""
+    if switch is not None:
+        district = f' data-district="{_attr(switch.doc_id)}" data-district-name="{_attr(switch.district)}"'
+    return (
+        f'<button type="button" class="ask-chip" data-ask="{_attr(question)}"{district}>'
+        f"{escape(label or question)}</button>"
+    )
+
+
+def _leads_html(question: str, guidance: Guidance, script: Script, follow_ups: bool) -> str:
+    """Questions to ask next: in another district's plan, a broad question's parts, neighbouring sections."""
+    html = ""
+    for switch in guidance.switch:
+        label = phrase(SWITCH, script).format(district=to_script(switch.district, script))
+        line = _lines(switch_line(switch, script))
+        html += f'<div class="a-switch">{line}{ask_chip(question, label, switch)}</div>'
+    if guidance.parts:
+        html += _row("a-next a-parts", phrase(SPLIT, script), "".join(ask_chip(p) for p in guidance.parts))
+    if follow_ups and guidance.follow_ups:
+        html += _row("a-next", phrase(NEXT, script), "".join(ask_chip(q) for q in guidance.follow_ups))
+    return html
 
 
 def pending_html(text: str = "") -> str:
@@ -126,15 +195,31 @@ def citation_card(citation: Citation, turn: int, is_open: bool) -> str:
     )
 
 
+def near_card(chunk: Chunk, turn: int, k: int) -> str:
+    """One of a refusal's nearest sections: plan, section path and line, and its text (folded)."""
+    return (
+        f'<details class="src-card src-near" id="{near_id(turn, k)}">'
+        f'<summary><span class="src-n">近</span>'
+        f'<span class="src-where"><span class="src-district">{escape(chunk.district)}</span>'
+        f'<span class="src-section">{escape(chunk.section or chunk.title)}</span></span></summary>'
+        f'<div class="src-meta">《{escape(chunk.title)}》 · 第 {chunk.line_start} 行</div>'
+        f'<div class="src-text">{_lines(chunk.text)}</div>'
+        "</details>"
+    )
+
+
 def sources_html(turns: Sequence[Turn]) -> str:
-    """The sources panel: passages cited in the conversation, latest question first and open."""
+    """The sources panel: passages cited in the conversation (and a refusal's nearest), latest first."""
     groups: list[str] = []
     for index in range(len(turns) - 1, -1, -1):
         turn = turns[index]
-        if not turn.answer.citations:
+        guidance = None if turn.notice else turn.answer.guidance
+        near = guidance.nearest if guidance is not None and turn.answer.refused else ()
+        if not turn.answer.citations and not near:
             continue
         latest = not groups
         cards = "".join(citation_card(c, index, latest) for c in turn.answer.citations)
+        cards += "".join(near_card(c, index, k) for k, c in enumerate(near, 1))
         head = f'<div class="src-question">问：{escape(_clip(turn.question, 40))}</div>'
         groups.append(f'<section class="src-group">{head}{cards}</section>')
     if not groups:

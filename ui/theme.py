@@ -41,6 +41,14 @@ HEAD = """
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <script>
 document.addEventListener('click', function (event) {
+  var ask = event.target.closest ? event.target.closest('button.ask-chip') : null;
+  if (ask) {
+    event.preventDefault();
+    event.stopPropagation();
+    planqaAsk(ask.getAttribute('data-ask') || '', ask.getAttribute('data-district'),
+              ask.getAttribute('data-district-name'));
+    return;
+  }
   var chip = event.target.closest ? event.target.closest('a.cite-chip') : null;
   if (!chip) return;
   event.preventDefault();
@@ -53,6 +61,27 @@ document.addEventListener('click', function (event) {
   void card.offsetWidth;
   card.classList.add('flash');
 }, true);
+// A suggested question is asked as if typed: another district is chosen first when the chip names one.
+function planqaAsk(question, district, name) {
+  var box = document.querySelector('#question textarea');
+  if (!box || !question) return;
+  var wait = 0;
+  if (district) {
+    var radios = Array.prototype.slice.call(document.querySelectorAll('#district input[type=radio]'));
+    var radio = radios.filter(function (r) { return r.value === district; })[0] ||
+      radios.filter(function (r) {
+        var label = r.closest('label');
+        var text = label ? label.textContent.trim() : '';
+        return text && name && name.indexOf(text) === 0;
+      })[0];
+    if (radio && !radio.checked) { radio.click(); wait = 150; }
+  }
+  setTimeout(function () {
+    box.value = question;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(function () { var send = document.getElementById('send'); if (send) send.click(); }, 60);
+  }, wait);
+}
 </script>
 """
 
@@ -78,6 +107,17 @@ footer { opacity: .7; }
 #chat .a-notice { color: #a15c00; }
 #chat .a-pending { color: var(--body-text-color-subdued); }
 #chat .a-meta { margin-top: 6px; font-size: .72rem; color: var(--body-text-color-subdued); opacity: .8; }
+#chat .a-near, #chat .a-next, #chat .a-switch, #chat .a-plans { margin-top: 8px; font-size: .86rem;
+  line-height: 1.7; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+#chat .a-plans { color: var(--body-text-color-subdued); font-size: .8rem; display: block; }
+#chat .a-label { color: var(--body-text-color-subdued); font-size: .8rem; }
+.cite-chip.near-chip { min-width: 0; height: auto; line-height: 1.5; padding: 2px 10px; font-size: .8rem;
+  font-weight: 500; vertical-align: baseline; border-radius: 8px; margin: 0; }
+.ask-chip { border: 1px solid rgba(11, 78, 162, .3); background: var(--background-fill-primary);
+  color: #0b4ea2; border-radius: 999px; padding: 3px 12px; font-size: .82rem; cursor: pointer;
+  text-align: left; line-height: 1.5; }
+.ask-chip:hover, .ask-chip:focus { background: #0b4ea2; color: #fff; }
+.src-near .src-n { background: var(--body-text-color-subdued); }
 .cite-chip { display: inline-block; min-width: 1.5em; height: 1.5em; line-height: 1.5em; padding: 0 .35em;
   margin: 0 .15em; border-radius: 999px; background: var(--color-accent-soft); color: #0b4ea2 !important;
   border: 1px solid rgba(11, 78, 162, .25); font-size: .72em; font-weight: 700; text-align: center;

@@ -14,6 +14,7 @@ from ui.chat import ChatService
 from ui.downloads import DownloadFolders
 
 CHAIN = "chain"  # one concurrency group for everything that runs the retriever
+TOAST_TITLE = "提示"  # gr.Info and gr.Warning would title their toasts "Info" and "Warning" in English
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import gradio as gr
 from ui.chat import ALL, DISTRICT_CHOICES, export_brief
 from ui.downloads import DownloadFolders
 from ui.preview import brief_preview_html
-from ui.tabs import Page, session
+from ui.tabs import TOAST_TITLE, Page, session
 
 TITLE = "简报助手"
 ID = "brief-tab"
@@ -81,7 +81,7 @@ def build(page: Page) -> None:
     def make_brief(text: str, chosen: list[str], request: gr.Request) -> tuple[Any, ...]:
         made, markdown = service.brief(text, chosen, session(request))
         if made is None:
-            gr.Warning(markdown)
+            gr.Warning(markdown, title=TOAST_TITLE)
             return tuple(gr.skip() for _ in range(5))
         return (markdown, made.topic, *export(markdown, made.topic))
 

@@ -10,7 +10,7 @@ import gradio as gr
 
 from ui.chat import ALL, DISTRICT_CHOICES, district_id, examples
 from ui.render import Turn, sources_html
-from ui.tabs import Page, session
+from ui.tabs import TOAST_TITLE, Page, session
 from ui.theme import CHAT_PLACEHOLDER
 
 TITLE = "智能问答"
@@ -100,7 +100,7 @@ def build(page: Page) -> None:
 
     def send_comment(row: int | None, text: str) -> Any:
         if service.comment(row, text):
-            gr.Info("已收到您的意见，谢谢！")
+            gr.Info("已收到您的意见，谢谢！", title=TOAST_TITLE)
         return gr.Group(visible=False)
 
     def pick_example(data: gr.SelectData) -> str:
