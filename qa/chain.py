@@ -24,7 +24,7 @@ from qa.periods import plans
 from qa.prompts import EMPTY, PART_NOT_FOUND, QUOTED_FROM, TOO_LONG, phrase
 from qa.question import Turn, carry_context, clean_question, has_words, parts
 from qa.retrieve import HybridRetriever, Route, expand_query, route
-from qa.script import detect_script
+from qa.script import detect_script, to_script
 from qa.semantic import SentenceMatcher, chunk_sentences
 from qa.suggest import guide, refusal_text
 from qa.types import Answer, Hit, Script
@@ -276,8 +276,13 @@ class QAChain:
         shown = [known[d] for d in dict.fromkeys(announced) if d in known]
         if not shown:
             return ""
-        titles = "、".join(f"《{p.title}》（{p.period}）" for p in shown)
+        titles = "、".join(f"《{_titled(p.title, state.script)}》（{p.period}）" for p in shown)
         return "\n" + phrase(QUOTED_FROM, state.script).format(plans=titles)
+
+
+def _titled(title: str, script: Script) -> str:
+    """A plan's title in the asker's Chinese script (it is named, not quoted); as written for English."""
+    return to_script(title, script) if script in {"zh-Hans", "zh-Hant"} else title
 
 
 def _snapshot(state: State) -> Corpus:

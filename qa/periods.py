@@ -75,19 +75,23 @@ def plans(corpus: Corpus) -> tuple[Plan, ...]:
 def named_periods(text: str, known: Iterable[str]) -> set[str]:
     """The periods among `known` that a Simplified, lower-case question names (十五五, 2026—2030, 2030年)."""
     known = {p for p in known if p}
+    asked = stated_periods(text)
+    rest = _RANGE.sub(" ", text)
+    ranges = [Plan("", "", p, "") for p in known]
+    for match in _YEAR.finditer(rest):
+        asked.update(p.period for p in ranges if p.covers(int(match.group(1))))
+    return asked & known
+
+
+def stated_periods(text: str) -> set[str]:
+    """The periods a question names outright, indexed or not: 十五五 → 2026—2030, 2026—2030年."""
     asked: set[str] = set()
     for match in _GENERATION.finditer(text):
         digit = match.group(1) or match.group(2)
         number = 10 + _NUMERALS[digit] if digit else int(match.group(3))
         asked.add(period_of_generation(number))
-    rest = text
-    for match in _RANGE.finditer(text):
-        asked.add(f"{match.group(1)}{PERIOD_SEP}{match.group(2)}")
-        rest = rest.replace(match.group(0), " ")
-    ranges = [Plan("", "", p, "") for p in known]
-    for match in _YEAR.finditer(rest):
-        asked.update(p.period for p in ranges if p.covers(int(match.group(1))))
-    return asked & known
+    asked.update(f"{m.group(1)}{PERIOD_SEP}{m.group(2)}" for m in _RANGE.finditer(text))
+    return asked
 
 
 def period_words(text: str) -> list[str]:
@@ -108,11 +112,6 @@ def topic_of(corpus: Corpus, text: str) -> str:
     for word in sorted(set(words), key=len, reverse=True):
         text = text.replace(word, " ")
     return text
-
-
-def names_period(text: str) -> bool:
-    """Whether a question names a five-year plan or a span of years (not merely a year)."""
-    return _GENERATION.search(text) is not None or _RANGE.search(text) is not None
 
 
 def across_periods(text: str) -> bool:

@@ -15,7 +15,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.corpus import Corpus, LiveCorpus
-from qa.periods import Plan, across_periods, in_force, named_periods, names_period, plans
+from qa.periods import Plan, across_periods, in_force, named_periods, plans, stated_periods
 from qa.script import detect_script, to_simplified
 from qa.types import Hit
 
@@ -65,9 +65,8 @@ def route(corpus: Corpus, question: str, district: str | None = None, today: dat
     current: list[str] = []
     if periods and any(p.period in periods for p in pool):
         pool = [p for p in pool if p.period in periods or not p.period]
-    elif names_period(
-        text
-    ):  # a period no indexed plan covers (十五五 before its plan is in): say what is quoted
+    elif any(all(asked > p.period for p in pool if p.period) for asked in stated_periods(text)):
+        # a later plan than any indexed (十五五 before it is in): the answer says which plan it quotes
         current = [p.doc_id for p in pool if p.period]
     series = _by_district(pool)
     if not periods and not across:
