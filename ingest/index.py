@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
@@ -203,12 +204,14 @@ class Indexer:
             doc_ids=tuple(wanted),
         )
 
-    def _embed(self, chunks: list[Chunk], progress: bool) -> list[list[float]]:
-        vectors: list[list[float]] = []
+    def _embed(self, chunks: list[Chunk], progress: bool) -> list[np.ndarray]:
+        """One float32 row per chunk: 40,000 vectors as lists of Python floats would take ~0.5 GB."""
+        vectors: list[np.ndarray] = []
         with tqdm(total=len(chunks), desc="向量化", unit="块", disable=not progress or not chunks) as bar:
             for i in range(0, len(chunks), BATCH):
                 batch = chunks[i : i + BATCH]
-                vectors.extend(self.embeddings.embed_documents([c.embed_text for c in batch]))
+                found = self.embeddings.embed_documents([c.embed_text for c in batch])
+                vectors.extend(np.asarray(found, dtype=np.float32))
                 bar.update(len(batch))
         self._embed_sentences(chunks, progress)
         return vectors
@@ -227,12 +230,10 @@ class Indexer:
                 bar.update(len(batch))
 
     def _publish(
-        self, current: ChunkCollection, kept: list[str], added: list[Chunk], vectors: list[list[float]]
+        self, current: ChunkCollection, kept: list[str], added: list[Chunk], vectors: list[np.ndarray]
     ) -> None:
         """Write a whole new generation (kept chunks copied with their vectors), then point readers at it."""
-        records = list(zip(added, vectors, strict=True))
-        for i in range(0, len(kept), WRITE_BATCH):
-            records.extend(current.records(kept[i : i + WRITE_BATCH]))
+        records = [*zip(added, vectors, strict=True), *current.records(kept)]  # read a page at a time
         records.sort(key=lambda r: (r[0].doc_id, r[0].char_start, r[0].id))
         chunks = [chunk for chunk, _ in records]
         if not chunks and current.collection is None:
@@ -244,7 +245,7 @@ class Indexer:
         ids = [c.id for c in chunks]
         if generation.ids() != set(ids):
             raise StoreError(f"索引写入不完整 the new collection {generation.name} is incomplete; run again")
-        keywords = KeywordIndex.build(ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks])
+        keywords = KeywordIndex.from_chunks(chunks)
         self._save(keywords)  # before publishing: readers find it as soon as the pointer moves
         self.store.publish(generation, keywords.fingerprint, len(ids))
         self.store.collect_garbage()  # the generation before the previous one
@@ -264,10 +265,8 @@ class Indexer:
         index = KeywordIndex.load(self.index_dir, pointer.fingerprint) if pointer else None
         if index is None:
             chunks = sorted(self.store.all_chunks(), key=lambda c: (c.doc_id, c.char_start, c.id))
-            ids = [c.id for c in chunks]
-            index = KeywordIndex.load(self.index_dir, fingerprint(ids)) or KeywordIndex.build(
-                ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks]
-            )
+            index = KeywordIndex.load(self.index_dir, fingerprint(c.id for c in chunks))
+            index = index or KeywordIndex.from_chunks(chunks)
             self._save(index)
         KeywordIndex.prune(
             self.index_dir, {index.fingerprint, pointer.previous_fingerprint if pointer else ""}

@@ -3,7 +3,8 @@ the same generation read whole into memory for answering questions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -12,6 +13,10 @@ from qa.errors import StoreError, store_error
 from qa.types import Chunk
 
 _T = TypeVar("_T")
+# Rows per Chroma read. chromadb reads a page back with one SQL statement holding a variable per row, and
+# SQLite allows 32,766: reading a whole collection past that failed ("too many SQL variables"), so an
+# index of more than ~165 plans the size of the bundled ones could be written but never read again.
+PAGE = 5000
 
 
 def call(where: str, action: str, fn: Callable[[], _T]) -> _T:
@@ -30,11 +35,14 @@ class ChunkCollection:
     `version` names what a reader holds (collection and id fingerprint); an empty index has neither.
     """
 
-    def __init__(self, collection: Any, where: str, version: str = "", fingerprint: str = "") -> None:
+    def __init__(
+        self, collection: Any, where: str, version: str = "", fingerprint: str = "", page: int = PAGE
+    ) -> None:
         self.collection: Any = collection  # None for an empty index
         self.where = where
         self.version = version
         self.fingerprint = fingerprint
+        self.page = page  # rows per read: never the whole collection in one call
 
     @property
     def name(self) -> str:
@@ -48,13 +56,33 @@ class ChunkCollection:
         """How many chunks are stored."""
         return self._do("counting chunks", lambda: int(self.collection.count()), 0)
 
+    def _pages(
+        self, action: str, include: list[str], ids: Sequence[str] | None = None, where: Any = None
+    ) -> Iterator[dict[str, Any]]:
+        """Read rows page by page: these ids `page` at a time, else the whole collection by offset.
+
+        Offsets are stable because a generation is never written once it is being read.
+        """
+        if self.collection is None:
+            return
+        if ids is not None:
+            for start in range(0, len(ids), self.page):
+                part = list(ids[start : start + self.page])
+                yield call(self.where, action, partial(self.collection.get, ids=part, include=include))
+            return
+        offset = 0
+        while True:
+            read = partial(self.collection.get, where=where, include=include, limit=self.page, offset=offset)
+            got: dict[str, Any] = call(self.where, action, read)
+            yield got
+            if len(got["ids"]) < self.page:
+                return
+            offset += len(got["ids"])
+
     def ids(self, doc_id: str | None = None) -> set[str]:
         """Ids of all stored chunks, or of one document's."""
         where = {"doc_id": doc_id} if doc_id else None
-        got: dict[str, Any] = self._do(
-            "reading ids", lambda: self.collection.get(where=where, include=[]), {"ids": []}
-        )
-        return set(got["ids"])
+        return {i for got in self._pages("reading ids", [], where=where) for i in got["ids"]}
 
     def doc_ids(self) -> set[str]:
         """The documents that have chunks in the store."""
@@ -62,44 +90,43 @@ class ChunkCollection:
 
     def id_docs(self) -> list[tuple[str, str]]:
         """(document id, chunk id) of every stored chunk."""
-        empty: dict[str, Any] = {"ids": [], "metadatas": []}
-        got = self._do("reading ids", lambda: self.collection.get(include=["metadatas"]), empty)
-        return [(str(m["doc_id"]), i) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)]
+        return [
+            (str(m["doc_id"]), i)
+            for got in self._pages("reading ids", ["metadatas"])
+            for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+        ]
 
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk (the corpus is small enough to hold in memory)."""
-        return [chunk for chunk, _ in self.records(None, vectors=False)]
+        return self._read(None, vectors=False)[0]
 
-    def records(self, ids: Sequence[str] | None, *, vectors: bool = True) -> list[tuple[Chunk, list[float]]]:
-        """Chunks (all, or these ids) with their stored vectors (empty lists when not asked for)."""
-        chunks, found = self._read(ids, vectors)
-        stored = [list(map(float, v)) for v in found] if vectors and found is not None else None
-        return [(chunk, stored[n] if stored else []) for n, chunk in enumerate(chunks)]
+    def records(self, ids: Sequence[str] | None, *, vectors: bool = True) -> list[tuple[Chunk, np.ndarray]]:
+        """Chunks (all, or these ids) with their stored vectors as float32 rows (empty when not asked for)."""
+        chunks, rows = self._read(ids, vectors)
+        empty = np.zeros(0, np.float32)
+        return [(chunk, rows[n] if vectors and len(rows) else empty) for n, chunk in enumerate(chunks)]
 
     def matrix(self) -> tuple[list[Chunk], np.ndarray]:
         """Every chunk and its vector as one float32 row, in the same order (no Python float per value)."""
-        chunks, found = self._read(None, vectors=True)
-        if not chunks:
-            return [], np.zeros((0, 0), np.float32)
-        return chunks, np.asarray(found, dtype=np.float32)
+        chunks, rows = self._read(None, vectors=True)
+        return (chunks, rows) if chunks else ([], np.zeros((0, 0), np.float32))
 
-    def _read(self, ids: Sequence[str] | None, vectors: bool) -> tuple[list[Chunk], Any]:
-        if ids is not None and not ids:
-            return [], None
+    def _read(self, ids: Sequence[str] | None, vectors: bool) -> tuple[list[Chunk], np.ndarray]:
+        """Chunks and (when asked for) their vectors, one float32 row each, read a page at a time."""
+        chunks: list[Chunk] = []
+        rows: list[np.ndarray] = []
         include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
-        empty: dict[str, Any] = {"ids": [], "documents": [], "metadatas": []}
-        got = self._do(
-            "reading chunks",
-            lambda: self.collection.get(ids=None if ids is None else list(ids), include=include),
-            empty,
-        )
-        chunks = [
-            Chunk.from_metadata(i, d or "", dict(m or {}))
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-        ]
-        return chunks, got.get("embeddings")
+        for got in self._pages("reading chunks", include, ids):
+            chunks += [
+                Chunk.from_metadata(i, d or "", dict(m or {}))
+                for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+            ]
+            found = got.get("embeddings")
+            if vectors and found is not None and len(found):
+                rows.append(np.asarray(found, dtype=np.float32))
+        return chunks, np.concatenate(rows) if rows else np.zeros((0, 0), np.float32)
 
-    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | Sequence[np.ndarray]) -> None:
         """Upsert chunks with their vectors (idempotent by id)."""
         if not chunks:
             return
@@ -109,7 +136,7 @@ class ChunkCollection:
                 ids=[c.id for c in chunks],
                 documents=[c.text for c in chunks],
                 metadatas=[c.metadata() for c in chunks],
-                embeddings=[list(v) for v in vectors],
+                embeddings=np.asarray(vectors, dtype=np.float32),
             ),
             None,
         )

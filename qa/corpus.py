@@ -106,7 +106,7 @@ class Corpus:
             )
         keyword = KeywordIndex.load(index_dir, digest)
         if keyword is None:
-            keyword = KeywordIndex.build(ids, [c.doc_id for c in chunks], [c.embed_text for c in chunks])
+            keyword = KeywordIndex.from_chunks(chunks)
             if ids:
                 with contextlib.suppress(OSError):  # a read-only replica still answers
                     keyword.save(index_dir)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.script import to_simplified
+from qa.types import Chunk
 
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _STOPWORD_LIST = (
@@ -76,15 +77,15 @@ class KeywordIndex:
         self.fingerprint = fingerprint(self.ids)
 
     @classmethod
-    def build(cls, ids: Sequence[str], doc_ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex:
-        """Index texts (section path plus normalised text) under their chunk ids."""
+    def from_chunks(cls, chunks: Sequence[Chunk]) -> KeywordIndex:
+        """Index chunks in the order given, by what the embedder sees: section path plus normalised text."""
         import bm25s
 
-        if not ids:
+        if not chunks:
             return cls([], [], None)
         retriever = bm25s.BM25()
-        retriever.index([tokenize(t) or ["\u2205"] for t in texts], show_progress=False)
-        return cls(ids, doc_ids, retriever)
+        retriever.index([tokenize(c.embed_text) or ["\u2205"] for c in chunks], show_progress=False)
+        return cls([c.id for c in chunks], [c.doc_id for c in chunks], retriever)
 
     def __len__(self) -> int:
         return len(self.ids)

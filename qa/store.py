@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from qa.collection import ChunkCollection, LoadedGeneration, call
+from qa.collection import PAGE, ChunkCollection, LoadedGeneration, call
 from qa.deadline import Deadline, within
 from qa.errors import EmptyIndexError, StoreError, detail, not_found, store_error
 from qa.types import Chunk
@@ -89,11 +89,14 @@ class ChunkStore:
     a generation on the next ingest. count/ids/doc_ids/all_chunks/query read the published generation.
     """
 
-    def __init__(self, client: Any, name: str = "plans", embedding_model: str = "", where: str = "") -> None:
+    def __init__(
+        self, client: Any, name: str = "plans", embedding_model: str = "", where: str = "", page: int = PAGE
+    ) -> None:
         self.client = client
         self.name = name
         self.embedding_model = embedding_model
         self.where = where or "Chroma"
+        self.page = page  # rows per Chroma read (see qa.collection.PAGE)
         self._pointer_handle: Any = None
         self._generation = re.compile(rf"^{re.escape(name)}__g(\d+)$")
         current = self.current()
@@ -159,11 +162,11 @@ class ChunkStore:
             if found is None:
                 raise StoreError(f"索引已被替换 the published collection {pointer.collection} is gone; retry")
             version = f"{pointer.collection}:{pointer.fingerprint}"
-            return ChunkCollection(found, self.where, version, pointer.fingerprint)
+            return ChunkCollection(found, self.where, version, pointer.fingerprint, self.page)
         legacy = self._get(self.name)
         if legacy is not None and call(self.where, "counting chunks", legacy.count) > 0:
-            return ChunkCollection(legacy, self.where, f"{self.name}:legacy")
-        return ChunkCollection(None, self.where)
+            return ChunkCollection(legacy, self.where, f"{self.name}:legacy", page=self.page)
+        return ChunkCollection(None, self.where, page=self.page)
 
     def load(self) -> LoadedGeneration:
         """The published generation read whole (chunks and vectors), for questions to search in memory.
@@ -177,7 +180,9 @@ class ChunkStore:
         if own is None:
             return LoadedGeneration.read(self.current())
         try:
-            return LoadedGeneration.read(ChunkStore(own, self.name, where=self.where).current())
+            return LoadedGeneration.read(
+                ChunkStore(own, self.name, where=self.where, page=self.page).current()
+            )
         finally:
             own.close()
 
@@ -226,7 +231,7 @@ class ChunkStore:
             f"creating collection {name}",
             lambda: self.client.create_collection(name=name, metadata=metadata, embedding_function=None),
         )
-        return ChunkCollection(made, self.where, f"{name}:unpublished")
+        return ChunkCollection(made, self.where, f"{name}:unpublished", page=self.page)
 
     def publish(self, generation: ChunkCollection, fingerprint: str, count: int) -> Pointer:
         """Point readers at a complete generation (one atomic upsert); the old one becomes `previous`."""

@@ -322,9 +322,7 @@ def test_an_index_of_the_single_collection_layout_is_read_then_moved_to_a_genera
         metadatas=[c.metadata() for c in chunks],
         embeddings=embedder.embed_documents([c.embed_text for c in chunks]),
     )
-    saved = KeywordIndex.build(
-        [c.id for c in chunks], [c.doc_id for c in chunks], [c.embed_text for c in chunks]
-    )
+    saved = KeywordIndex.from_chunks(chunks)
     saved.save(index_dir).rename(index_dir / "keyword")  # where earlier versions kept it
     shutil.rmtree(index_dir / KeywordIndex.DIRNAME)
 
