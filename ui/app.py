@@ -8,8 +8,10 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
+from ingest.formats import MIB
 from qa.chain import QAChain
 from qa.settings import Settings
+from ui.admin import ADMIN_PATH, mount_on_start
 from ui.chat import ALL, ChatService, district_id
 from ui.downloads import DownloadFolders
 from ui.feedback import FeedbackStore
@@ -106,20 +108,29 @@ def launch(
     port: int | None = 7860,
     prevent_thread_lock: bool = False,
     quiet: bool = False,
+    admin: gr.Blocks | None = None,
 ) -> str:
     """Serve the app (never shared publicly; login when settings.auth is set); return its local URL.
 
     Every request passes the ClientGuard first: questions per client address, failed logins slowed down,
-    no uploads, no oversized bodies.
+    no uploads, no oversized bodies. An admin app (ui.admin) is served at /admin behind its own login
+    when settings.admin_auth is set; without it there is no /admin.
     """
     auth = parse_auth(settings.auth.get_secret_value() if settings.auth else None)
+    admin_auth = parse_auth(settings.admin_auth.get_secret_value() if settings.admin_auth else None)
     trust_proxies(settings.trusted_proxies)
+    mounted = admin is not None and admin_auth is not None
     guard = Middleware(
         ClientGuard,
         questions=RateLimiter(settings.rate_limit_per_address_per_minute),
         logins=LoginThrottle(),
         functions=free_functions((i, f.api_name, f.concurrency_id == CHAIN) for i, f in demo.fns.items()),
+        admin_prefix=ADMIN_PATH if mounted else "",
     )
+    app_kwargs: dict[str, Any] = {"middleware": [guard]}
+    if mounted and admin is not None and admin_auth is not None:
+        look = {"theme": theme(), "css": CSS, "head": HEAD}
+        app_kwargs["lifespan"] = mount_on_start(admin, admin_auth, settings.max_file_mb * MIB, **look)
     _, url, _ = demo.launch(
         server_name=host,
         server_port=port,
@@ -136,7 +147,7 @@ def launch(
         ssr_mode=False,
         mcp_server=False,
         pwa=False,
-        app_kwargs={"middleware": [guard]},
+        app_kwargs=app_kwargs,
         max_file_size=MAX_BODY,
     )
     return url

@@ -177,15 +177,24 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
     limit_heap_arenas()  # first: a long-running chat must not give every worker thread a heap of its own
     from qa.store import StoreError
+    from ui.admin import ADMIN_PATH, admin_app
     from ui.app import create, launch, warm_up
 
+    index_dir = settings.index_path(args.index)
     try:
-        chain = open_chain(settings, settings.index_path(args.index))
+        chain = open_chain(settings, index_dir)
+        admin = admin_app(settings, index_dir)
     except (StoreError, ValueError, RuntimeError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
     demo = create(chain, settings, warm_up=False)
-    url = launch(demo, settings, host=args.host, port=args.port, prevent_thread_lock=True, quiet=True)
+    url = launch(
+        demo, settings, host=args.host, port=args.port, prevent_thread_lock=True, quiet=True, admin=admin
+    )
+    if admin is None:
+        print("管理页面未启用 admin page off: set PLANQA_ADMIN_AUTH to serve it at /admin", file=sys.stderr)
+    else:
+        print(f"管理页面 admin page: {url.rstrip('/')}{ADMIN_PATH}", file=sys.stderr)
     warm_up(demo)  # after the server listens: warming up earlier competes with start-up for the GIL
     print(
         f"规划问答已启动 ready in {time.perf_counter() - started:.1f} s: {url}  (Ctrl+C 退出 to stop)",

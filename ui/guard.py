@@ -27,7 +27,8 @@ UPLOADS_OFF = "本应用不接受文件上传。"
 TOO_LARGE = "请求内容过大。"
 # The routes that start an event: the page joins the queue; API clients call by name (or the old run/api).
 _EVENT = re.compile(r"/gradio_api/(?:(queue/join)|call/(?:v2/)?([^/]+)|(?:run|api)/([^/]+))/?$")
-# Nothing in the app takes a file, so the routes that store one are closed.
+# Nothing in the public app takes a file, so the routes that store one are closed (the admin app's are open:
+# Gradio checks its login and PLANQA_MAX_FILE_MB per file before storing anything).
 _UPLOAD = re.compile(r"/gradio_api/(?:upload|process_recording)/?$")
 
 
@@ -81,19 +82,33 @@ class ClientGuard:
     """Pure ASGI middleware: limits per client address before a request reaches Gradio's queue."""
 
     def __init__(
-        self, app: ASGIApp, *, questions: RateLimiter, logins: LoginThrottle, functions: Functions
+        self,
+        app: ASGIApp,
+        *,
+        questions: RateLimiter,
+        logins: LoginThrottle,
+        functions: Functions,
+        admin_prefix: str = "",
     ) -> None:
+        """admin_prefix: where the admin app is mounted ("" when it is not): its login is throttled like the
+        page's, its uploads pass, and its events are not questions."""
         self.app = app
         self.questions = questions
         self.logins = logins
         self.functions = functions
+        self.admin_prefix = admin_prefix.rstrip("/")
+        self.login_paths = {"/login", *([f"{self.admin_prefix}/login"] if self.admin_prefix else [])}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "OPTIONS"}:
             await self.app(scope, receive, send)
             return
         path, host = scope["path"], client_host(scope)
+        admin = bool(self.admin_prefix) and path.startswith(self.admin_prefix + "/")
         if _UPLOAD.search(path):
+            if admin:
+                await self.app(scope, receive, send)  # streamed to disk by Gradio, not buffered here
+                return
             await _reply(scope, receive, send, 403, UPLOADS_OFF)
             return
         body = await _read_body(scope, receive)
@@ -101,8 +116,11 @@ class ClientGuard:
             await _reply(scope, receive, send, 413, TOO_LARGE)
             return
         replay = _replay(body, receive)
-        if path.rstrip("/") == "/login":
+        if path.rstrip("/") in self.login_paths:
             await self._login(scope, replay, send, host)
+            return
+        if admin:  # the admin app's own events: behind its login, never a resident's question
+            await self.app(scope, replay, send)
             return
         event = _EVENT.search(path)
         named = bool(event and event.group(2))
