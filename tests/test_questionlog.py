@@ -19,6 +19,7 @@ from tests.test_ui_app import free_port
 from tests.ui_index import plans_chain
 from ui.app import create, launch
 from ui.chat import ChatService
+from ui.cli import main
 from ui.feedback import FeedbackStore
 from ui.limits import RateLimiter
 from ui.questionlog import COLUMNS, DAY_SECONDS, QUESTION_CHARS, QuestionLog
@@ -193,3 +194,19 @@ def test_a_served_question_leaves_no_address_agent_or_session_id_in_the_file(
     stored = file_bytes(path)
     for secret in (ADDRESS, "127.0.0.1", AGENT, client.session_hash):
         assert secret.encode() not in stored
+
+
+def test_the_export_command_writes_the_log_and_refuses_a_missing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLANQA_QUESTION_LOG_DAYS", "36500")  # the seeded days stay whenever this runs
+    seed(tmp_path / "q.sqlite3").close()
+    out = tmp_path / "out.csv"
+    assert main(["questions", "export", "--out", str(out), "--db", str(tmp_path / "q.sqlite3")]) == 0
+    assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 11
+    since = ["--since", "2026-11-25", "--until", "2026-11-26"]
+    assert main(["questions", "export", "--out", str(out), "--db", str(tmp_path / "q.sqlite3"), *since]) == 0
+    with out.open(encoding="utf-8-sig") as handle:
+        assert [r["day"] for r in csv.DictReader(handle)] == ["2026-11-25", "2026-11-26"]
+    assert main(["questions", "export", "--out", str(out), "--db", str(tmp_path / "none.sqlite3")]) == 2
+    assert not (tmp_path / "none.sqlite3").exists()  # exporting never creates a log
