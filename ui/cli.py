@@ -243,6 +243,20 @@ def _feedback_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _questions_export(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.questionlog import QuestionLog
+
+    path = args.db or settings.question_log
+    if path is None or not path.is_file():
+        print(f"错误 error: 没有问题日志 no question log at {path} (PLANQA_QUESTION_LOG)", file=sys.stderr)
+        return 2
+    log = QuestionLog(path, settings.question_log_days, sweep_every=None)  # opening purges expired rows
+    count = log.export_csv(args.out, args.since, args.until)
+    log.close()
+    print(f"已导出 {count} 个问题 exported {count} questions to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _add_app_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = sub.add_parser("chat", help="serve the chat app (an empty index gets the bundled plans first)")
     chat.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this host)")
@@ -262,6 +276,16 @@ def _add_app_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
     export.add_argument("--db", type=Path, help="feedback database (default: PLANQA_FEEDBACK_DB)")
     export.set_defaults(run=_feedback_export)
+
+    questions = sub.add_parser("questions", help="the chat app's question log (PLANQA_QUESTION_LOG)")
+    asked = questions.add_subparsers(dest="action", required=True).add_parser(
+        "export", help="export the logged questions as CSV (cells never run as spreadsheet formulas)"
+    )
+    asked.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    asked.add_argument("--db", type=Path, help="question log (default: PLANQA_QUESTION_LOG)")
+    asked.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: all)")
+    asked.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD (default: all)")
+    asked.set_defaults(run=_questions_export)
 
 
 def parser() -> argparse.ArgumentParser:
