@@ -19,6 +19,8 @@ from ingest.manage import ManagedCorpus
 from qa.settings import Settings
 from ui.docs import open_corpus
 from ui.tabs import corpus as corpus_tab
+from ui.tabs import questions as questions_tab
+from ui.tabs.questions import QuestionData, question_data
 
 ADMIN_PATH = "/admin"
 ADMIN_TITLE = "规划问答 · 管理"
@@ -34,6 +36,7 @@ class AdminPage:
 
     corpus: ManagedCorpus
     max_files: int = 20  # files one upload may carry (PLANQA_MAX_UPLOAD_FILES)
+    questions: QuestionData | None = None  # the 问题看板's question log and feedback
 
     @property
     def private(self) -> dict[str, Any]:
@@ -57,7 +60,7 @@ class AdminTab(Protocol):
 
 
 # The admin page's tabs, in order: one module each; a new one is one line here.
-ADMIN_TABS: tuple[AdminTab, ...] = (corpus_tab,)
+ADMIN_TABS: tuple[AdminTab, ...] = (corpus_tab, questions_tab)
 
 
 def build_admin(page: AdminPage) -> gr.Blocks:
@@ -111,5 +114,9 @@ def admin_app(settings: Settings, index_dir: Path) -> gr.Blocks | None:
     """The admin app over an index, from settings; None when PLANQA_ADMIN_AUTH is unset (no /admin)."""
     if not settings.admin_auth:
         return None
-    page = AdminPage(open_corpus(settings, index_dir), max_files=settings.max_upload_files)
+    page = AdminPage(
+        open_corpus(settings, index_dir),
+        max_files=settings.max_upload_files,
+        questions=question_data(settings),
+    )
     return build_admin(page)
