@@ -10,45 +10,21 @@ from datetime import date
 
 import pytest
 
-from ingest.index import Indexer
-from ingest.load import read_manifest
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.periods import across_periods, in_force, label, named_periods, period_words, plans
 from qa.question import carry_context
 from qa.retrieve import HybridRetriever, route
-from qa.settings import BUNDLED_PLANS
-from qa.store import ChunkStore, open_client
-from qa.types import DocumentInfo
 from tests.fakes import BigramEmbeddings
+from tests.period_index import NEXT_ID, NEXT_TITLE, two_period_corpus
 
-NEXT_ID = "conghua-15"
-NEXT_TITLE = "广州市从化区国民经济和社会发展第十五个五年规划纲要"
-NEXT_PLAN = f"""{NEXT_TITLE}
-第一章 “十五五”时期发展总体要求
-第一节 主要目标
-“十五五”时期，地区生产总值年均增长5.5%左右，数字经济核心产业增加值占地区生产总值比重达到12%。
-到2030年，森林覆盖率稳定在70.5%以上，城镇居民人均可支配收入达到9.8万元。
-第二章 培育发展新质生产力
-第一节 发展低空经济
-建设从化低空经济产业园，到2030年低空经济产业规模达到120亿元，开通低空物流航线20条。
-第二节 推进温泉旅游提质
-推动温泉旅游与康养产业融合发展，建成国家级旅游度假区2个。
-"""
 BEFORE = date(2024, 5, 1)  # the 十四五 plan is in force
 AFTER = date(2027, 3, 1)  # the 十五五 plan is in force
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    root = tmp_path_factory.mktemp("periods")
-    plan = root / "next-plan.txt"
-    plan.write_text(NEXT_PLAN, encoding="utf-8")
-    info = DocumentInfo(NEXT_ID, NEXT_TITLE, "从化区", "zh-Hans", "2026—2030")
-    store = ChunkStore(open_client(root / "index"), "plans", embedding_model="bigram")
-    sources = [*read_manifest(BUNDLED_PLANS), (plan, info)]
-    Indexer(store, BigramEmbeddings(), root / "index").ingest(sources, progress=False)
-    return Corpus.open(store, root / "index")
+    return two_period_corpus(tmp_path_factory.mktemp("periods"))
 
 
 def chain_on(corpus: Corpus, today: date) -> QAChain:

@@ -124,16 +124,13 @@ def test_the_brief_preview_cannot_carry_html_but_keeps_quotes() -> None:
     )
 
 
-def test_district_choices_map_to_the_chain_argument() -> None:
-    assert [district_id(v) for v in ("all", "全部", "", None)] == [None] * 4
-    assert [district_id(v) for v in ("conghua", "从化", "從化區", "liwan", "荔灣")] == [
-        "conghua",
-        "conghua",
-        "conghua",
-        "liwan",
-        "liwan",
-    ]
-    assert examples("liwan")[0]["text"] != examples("conghua")[0]["text"]
+def test_district_choices_map_to_the_chain_argument(service: ChatService) -> None:
+    assert [district_id(v) for v in ("all", "全部", "", None, "ALL")] == [None] * 5
+    assert [district_id(v) for v in ("conghua", " 從化區 ", "荔灣")] == ["conghua", "从化区", "荔湾"]
+    page = service.page()
+    assert [value for _, value in page.choices] == ["all", "conghua", "liwan"]
+    assert examples(page, "liwan")[0]["text"] != examples(page, "conghua")[0]["text"]
+    assert examples(page, None) == examples(page, "all")
 
 
 def test_a_question_is_shown_at_once_then_answered_with_chips_and_sources(service: ChatService) -> None:

@@ -10,9 +10,12 @@ from starlette.middleware import Middleware
 
 from ingest.formats import MIB
 from qa.chain import QAChain
+from qa.retrieve import scope
 from qa.settings import Settings
+from qa.store import StoreError
 from ui.admin import ADMIN_PATH, mount_on_start
 from ui.chat import ALL, ChatService, district_id
+from ui.corpus_text import manifest_examples
 from ui.downloads import DownloadFolders
 from ui.feedback import FeedbackStore
 from ui.guard import MAX_BODY, ClientGuard, free_functions
@@ -21,9 +24,8 @@ from ui.questionlog import QuestionLog
 from ui.tabs import CHAIN, Page, Tab, session
 from ui.tabs import brief as brief_tab
 from ui.tabs import chat as chat_tab
-from ui.theme import CSS, FOOTER, HEAD, HEADER, theme
+from ui.theme import CSS, HEAD, theme
 
-TITLE = "规划问答 · 从化区 荔湾区“十四五”规划"
 # The page's tabs, in order: one module each (see ui/tabs/__init__.py); a new tab is one line here.
 TABS: tuple[Tab, ...] = (chat_tab, brief_tab)
 # Gradio's copies of the briefing downloads: looked at every 10 minutes, removed an hour after they were made
@@ -34,16 +36,27 @@ DOWNLOAD_CACHE = (600, 3600)
 def build_app(
     service: ChatService, concurrency_limit: int = 2, folders: DownloadFolders | None = None
 ) -> gr.Blocks:
-    """Lay out the page: the header, one gr.Tab per module in TABS, the footer; then the API."""
+    """Lay out the page: the header, one gr.Tab per module in TABS, the footer; then the API.
+
+    The title, header and footer name the plans indexed when the app is built; the header and footer are
+    read again whenever a page opens, so a page opened after an ingest names the new plans.
+    """
     page = Page(service, folders or DownloadFolders(), concurrency_limit)
-    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=DOWNLOAD_CACHE) as demo:
-        gr.HTML(HEADER, elem_id="site-header", js_on_load=None)
+    texts = service.page()
+    with gr.Blocks(title=texts.title, analytics_enabled=False, delete_cache=DOWNLOAD_CACHE) as demo:
+        header = gr.HTML(texts.header, elem_id="site-header", js_on_load=None)
         with gr.Tabs():
             for tab in TABS:
                 with gr.Tab(tab.TITLE, id=tab.ID):
                     tab.build(page)
-        gr.HTML(FOOTER, js_on_load=None)
+        footer = gr.HTML(texts.footer, js_on_load=None)
         _api(service, page.limit)
+
+        def refresh() -> tuple[str, str]:
+            now = service.page()
+            return now.header, now.footer
+
+        demo.load(refresh, None, [header, footer], queue=False, show_progress="hidden", **page.private)
     return demo
 
 
@@ -54,7 +67,8 @@ def _api(service: ChatService, limit: dict[str, Any]) -> None:
         history: list[list[str]] | None = None,
         request: gr.Request | None = None,
     ) -> dict[str, Any]:
-        """Answer a question with citations; district is all, conghua or liwan; history is [[q, a], …]."""
+        """Answer a question with citations; district: all, or a doc id or district name as listed by the
+        selector; history is [[q, a], …]."""
         # API clients send what they like: keep only well-formed [question, answer] pairs.
         turns = history if isinstance(history, list) else []
         earlier = [(str(t[0]), str(t[1])) for t in turns if isinstance(t, (list, tuple)) and len(t) >= 2]
@@ -63,12 +77,22 @@ def _api(service: ChatService, limit: dict[str, Any]) -> None:
     def brief(
         topic: str, districts: list[str] | None = None, request: gr.Request | None = None
     ) -> dict[str, Any]:
-        """Draft a cited briefing on a topic for some districts (conghua, liwan; all when empty)."""
-        chosen = [d for d in (district_id(x) for x in districts or []) if d]
+        """Draft a cited briefing on a topic for some plans: doc ids or district names as listed by the
+        selector (all when empty)."""
+        chosen = _plans(service, districts or [])
         return service.brief_api(topic, chosen, session(request))
 
     gr.api(ask, api_name="ask", **limit)
     gr.api(brief, api_name="brief", **limit)
+
+
+def _plans(service: ChatService, choices: list[str]) -> list[str]:
+    """The doc ids API choices stand for (none when the index cannot be read: the briefing says why)."""
+    try:
+        corpus = service.chain.corpus
+    except StoreError:
+        return []
+    return [doc_id for choice in choices for doc_id in scope(corpus, district_id(choice))]
 
 
 def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
@@ -85,7 +109,8 @@ def create(chain: QAChain, settings: Settings, *, warm_up: bool = True) -> gr.Bl
     """
     limiter = RateLimiter(settings.rate_limit_per_minute)
     log = QuestionLog(settings.question_log, settings.question_log_days) if settings.question_log else None
-    service = ChatService(chain, FeedbackStore(settings.feedback_db), limiter, log)
+    examples = manifest_examples(settings.plans_dir)  # a plan's own example questions win over ours
+    service = ChatService(chain, FeedbackStore(settings.feedback_db), limiter, log, examples)
     if warm_up:
         service.warm_up()
     _SERVICES[id(demo := build_app(service, settings.concurrency_limit, DownloadFolders()))] = service

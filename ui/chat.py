@@ -6,7 +6,7 @@ import logging
 import re
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from qa.serialize import answer_json
 from qa.store import EmptyIndexError, StoreError
 from qa.types import Answer
 from ui.brief import Brief, brief_json, brief_markdown, make_brief
+from ui.corpus_text import ALL, ALL_LABEL, PageText, page_text
 from ui.feedback import FeedbackStore
 from ui.limits import RateLimiter
 from ui.questionlog import QuestionLog
@@ -29,26 +30,6 @@ if TYPE_CHECKING:
     from gradio.components.chatbot import ExampleMessage
 
 Message = dict[str, str]
-ALL = "all"
-DISTRICT_CHOICES = [("全部", ALL), ("从化", "conghua"), ("荔湾", "liwan")]
-EXAMPLES: dict[str, list[str]] = {
-    ALL: [
-        "两区2020年的地区生产总值分别是多少？",
-        "荔灣區白鵝潭商務區的戰略定位是什麼？",
-        "两区在生态环境保护方面各有什么举措？",
-    ],
-    "conghua": [
-        "从化区2020年城镇居民人均可支配收入是多少？",
-        "从化区有哪些特色小镇？",
-        "从化区如何推进城市更新？",
-    ],
-    "liwan": [
-        "荔灣區白鵝潭商務區的戰略定位是什麼？",
-        "荔湾区有哪些历史文化街区？",
-        "荔湾区如何推进永庆坊微改造？",
-    ],
-}
-WARM_UP = "从化区的发展目标"
 RATE_LIMITED = "提问有点频繁，请 {seconds} 秒后再试（每位访客每分钟最多 {limit} 次）。"
 STORE_DOWN = "知识库暂时无法连接，请稍后再试。(The index is unavailable right now; please try again later.)"
 TOPIC_EMPTY = "请输入简报主题，例如：生态环境保护、交通基础设施、乡村振兴。"
@@ -58,19 +39,17 @@ _UNSAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
 
 def district_id(value: str | None) -> str | None:
-    """A district choice from the page or the API as the chain's district argument (None: all plans)."""
-    value = to_simplified((value or "").strip().lower())
-    if value in {"", ALL, "全部", "none"}:
-        return None
-    for label, doc_id in DISTRICT_CHOICES:
-        if value in {label, doc_id} or label in value:
-            return doc_id
-    return value
+    """A scope choice from the page or the API as the chain's district argument (None: all plans).
+
+    The chain reads a doc id or a district's name or alias (qa.retrieve.scope); anything else finds no plan.
+    """
+    value = to_simplified((value or "").strip())
+    return None if value.lower() in {"", ALL, ALL_LABEL, "none"} else value
 
 
-def examples(district: str | None) -> list[ExampleMessage]:
-    """Example questions for a district, as the Chatbot's example cards."""
-    return [{"text": q} for q in EXAMPLES.get(district or ALL, EXAMPLES[ALL])]  # ExampleMessage dicts
+def examples(page: PageText, choice: str | None) -> list[ExampleMessage]:
+    """Example questions for a scope choice, as the Chatbot's example cards."""
+    return [{"text": q} for q in page.examples_for(choice)]  # ExampleMessage dicts
 
 
 def chat_messages(turns: Sequence[Turn], pending: str | None = None, partial: str = "") -> list[Message]:
@@ -94,14 +73,31 @@ class ChatService:
     """The app's behaviour over one chain, a feedback store, a rate limiter and an optional question log."""
 
     def __init__(
-        self, chain: QAChain, feedback: FeedbackStore, limiter: RateLimiter, log: QuestionLog | None = None
+        self,
+        chain: QAChain,
+        feedback: FeedbackStore,
+        limiter: RateLimiter,
+        log: QuestionLog | None = None,
+        examples: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.chain = chain
+        self.examples = dict(examples or {})  # example questions given for some plans (manifest.json)
+        self._page: tuple[str, PageText] | None = None
         self.feedback = feedback
         self.limiter = limiter
         self.log = log
         self.ready = threading.Event()
         self.ready.set()
+
+    def page(self) -> PageText:
+        """The page's texts for the index as it is now (built again only when an ingest has published)."""
+        try:
+            corpus = self.chain.corpus
+        except StoreError:  # nothing indexed yet, or the store is down: the page still opens
+            return page_text(None)
+        if self._page is None or self._page[0] != corpus.version:
+            self._page = (corpus.version, page_text(corpus, self.examples))
+        return self._page[1]
 
     def warm_up(self, background: bool = True) -> None:
         """Load the chain's lazy parts (tokenizer dictionary, IDF table, embedding model) with one question.
@@ -111,7 +107,7 @@ class ChatService:
 
         def run() -> None:
             try:
-                self.chain.warm_up(WARM_UP)
+                self.chain.warm_up(self.page().warm_up or ALL_LABEL)
             except StoreError as exc:  # the first question will say so; the log gets the details
                 logger.warning("warm-up failed: %s", exc)
             finally:

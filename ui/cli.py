@@ -208,6 +208,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _brief(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.retrieve import scope
     from qa.store import StoreError
     from ui.brief import brief_markdown, make_brief
     from ui.chat import district_id
@@ -221,7 +222,7 @@ def _brief(args: argparse.Namespace, settings: Settings) -> int:
     if not args.topic.strip():
         print("错误 error: 请给出简报主题 (empty topic)", file=sys.stderr)
         return 2
-    chosen = [d for d in (district_id(x) for x in args.district or []) if d]
+    chosen = [d for x in args.district or [] for d in scope(chain.corpus, district_id(x))]
     markdown = brief_markdown(make_brief(chain.retriever, args.topic, chosen))
     if args.format == "docx":
         out = args.out or Path(f"brief-{date.today().isoformat()}.docx")
@@ -266,7 +267,7 @@ def _add_app_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     brief = sub.add_parser("brief", help="draft a cited briefing on a topic, per district")
     brief.add_argument("topic", help="the topic, e.g. 生态环境保护")
-    brief.add_argument("--district", action="append", help="conghua or liwan (repeatable; default: both)")
+    brief.add_argument("--district", action="append", help="doc id or district (repeatable; default: all)")
     brief.add_argument("--format", choices=["md", "docx"], default="md", help="output format (default md)")
     brief.add_argument("--out", type=Path, help="output file (md: stdout when omitted)")
     brief.add_argument("--index", type=Path, help="index directory (default: PLANQA_INDEX_DIR)")
@@ -308,7 +309,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ask.add_argument("--index", type=Path, help="index directory (default: PLANQA_INDEX_DIR)")
     ask.add_argument("--backend", choices=["extractive", "openai", "llamacpp"], help="answer backend")
-    ask.add_argument("--district", help="restrict to one plan: a doc id (conghua, liwan) or district name")
+    ask.add_argument("--district", help="restrict to one plan: a doc id or district name (planqa docs list)")
     ask.set_defaults(run=_ask)
 
     ev = sub.add_parser("eval", help="score the system (and baselines) on QA sets; gate on limits")

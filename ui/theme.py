@@ -1,4 +1,7 @@
-"""The page's look: a Gradio theme with local fonts only, the stylesheet, and the chip-click script."""
+"""The page's look: a Gradio theme with local fonts only, the stylesheet, and the chip-click script.
+
+The page's words about the plans (header, footer, welcome) are built from the index: ui/corpus_text.py.
+"""
 
 from __future__ import annotations
 
@@ -159,21 +162,3 @@ footer { opacity: .7; }
   #sources { max-height: none; overflow-y: visible !important; }
 }
 """
-
-HEADER = """
-<div class="brand"><div class="logo">规</div><div>
-<h1>规划问答</h1>
-<p>广州市从化区 · 荔湾区“十四五”规划纲要智能问答</p></div></div>
-<div class="badges"><span>答案摘自规划原文</span><span>每句标注出处</span><span>简繁体均可提问</span></div>
-"""
-
-FOOTER = """
-<div id="site-footer">回答内容逐字摘录自《广州市从化区国民经济和社会发展第十四个五年规划和2035年远景目标纲要》
-与《广州市荔湾区国民经济和社会发展第十四个五年规划和2035年远景目标纲要》，仅供参考，以正式发布文件为准。</div>
-"""
-
-CHAT_PLACEHOLDER = (
-    "<div style='text-align:center;padding:12px'>"
-    "<strong>您好！我可以回答关于从化区、荔湾区“十四五”规划的问题。</strong>"
-    "<br><span style='opacity:.75;font-size:.9em'>可以试试下面的问题，或在下方输入框直接提问。</span></div>"
-)

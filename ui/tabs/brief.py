@@ -7,7 +7,8 @@ from typing import Any
 
 import gradio as gr
 
-from ui.chat import ALL, DISTRICT_CHOICES, export_brief
+from ui.chat import ALL, export_brief
+from ui.corpus_text import PageText
 from ui.downloads import DownloadFolders
 from ui.preview import brief_preview_html
 from ui.tabs import TOAST_TITLE, Page, session
@@ -30,14 +31,14 @@ class BriefView:
     docx_file: gr.DownloadButton
 
 
-def brief_view() -> BriefView:
+def brief_view(texts: PageText) -> BriefView:
     """Topic and districts, the editable draft, and the two downloads."""
     gr.Markdown(
         "为工作人员生成某一主题的规划要点简报草稿：按区列出**要点**、**数据**与**原文**，"
         "每条注明出处。草稿可直接修改，并下载为 Markdown 或 Word 文件。",
         elem_id="brief-intro",
     )
-    districts = [(label, doc_id) for label, doc_id in DISTRICT_CHOICES if doc_id != ALL]
+    districts = [(label, doc_id) for label, doc_id in texts.choices if doc_id != ALL]
     with gr.Row(equal_height=True):
         topic = gr.Textbox(
             label="简报主题",
@@ -75,7 +76,7 @@ def build(page: Page) -> None:
     service = page.service
     folders = page.folders
     private = page.private
-    brief = brief_view()
+    brief = brief_view(service.page())
     topic_used = gr.State("")
 
     def make_brief(text: str, chosen: list[str], request: gr.Request) -> tuple[Any, ...]:

@@ -8,10 +8,10 @@ from typing import Any
 
 import gradio as gr
 
-from ui.chat import ALL, DISTRICT_CHOICES, district_id, examples
+from ui.chat import ALL, district_id, examples
+from ui.corpus_text import PageText
 from ui.render import Turn, sources_html
 from ui.tabs import TOAST_TITLE, Page, session
-from ui.theme import CHAT_PLACEHOLDER
 
 TITLE = "智能问答"
 ID = "chat-tab"
@@ -32,18 +32,18 @@ class ChatView:
     sources: gr.HTML
 
 
-def chat_view() -> ChatView:
+def chat_view(texts: PageText) -> ChatView:
     """Question box and chat on the left (on top on a phone), sources on the right (below)."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
-            district = gr.Radio(DISTRICT_CHOICES, value=ALL, label="查询范围", elem_id="district")
+            district = gr.Radio(texts.choices, value=ALL, label="查询范围", elem_id="district")
             chatbot = gr.Chatbot(
                 value=[],
-                examples=examples(None),
+                examples=examples(texts, None),
                 height=540,
                 show_label=False,
                 elem_id="chat",
-                placeholder=CHAT_PLACEHOLDER,
+                placeholder=texts.welcome,
                 buttons=["copy"],
                 layout="bubble",
                 feedback_options=("Like", "Dislike"),
@@ -76,7 +76,7 @@ def build(page: Page) -> None:
     """Lay out the chat and wire questions, examples, votes and comments to the chat service."""
     service = page.service
     private = page.private
-    chat = chat_view()
+    chat = chat_view(service.page())
     turns = gr.State([])
     asked = gr.State("")
     vote_row = gr.State(None)
@@ -120,7 +120,7 @@ def build(page: Page) -> None:
     ).then(**answer_io)
     chat.chatbot.example_select(pick_example, None, [asked], **private).then(**answer_io)
     chat.district.change(
-        lambda choice: gr.Chatbot(examples=examples(district_id(choice))),
+        lambda choice: gr.Chatbot(examples=examples(service.page(), district_id(choice))),
         chat.district,
         chat.chatbot,
         queue=False,
