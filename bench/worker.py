@@ -107,26 +107,12 @@ def ingest_naive(naive_dir: Path, plans_dir: Path) -> dict[str, Any]:
 
 
 def ingest_scratch(index_dir: Path, plans_dir: Path) -> dict[str, Any]:
-    """Our ingest with no shipped vectors: every chunk embedded, like the naive pipeline's cold start."""
-    from ingest.index import Indexer
+    """Our ingest with no shipped vectors: every chunk and sentence embedded, as a cold start elsewhere."""
+    from ingest.build import build_indexer
     from ingest.load import discover
-    from qa.build import EMBED_CACHE_DIRNAME, open_store
-    from qa.embeddings import build_embeddings, cached
     from qa.settings import Settings
 
-    settings = Settings()
-    embeddings = cached(
-        build_embeddings(settings.embedding_model),
-        index_dir / EMBED_CACHE_DIRNAME,
-        namespace=settings.embedding_model,
-    )
-    indexer = Indexer(
-        open_store(settings, index_dir),
-        embeddings,
-        index_dir,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-    )
+    indexer = build_indexer(Settings(), index_dir, isolated=False, shipped_vectors=False)
     report = indexer.ingest(discover([], plans_dir), progress=False)
     return {
         "seconds": report.seconds,

@@ -24,13 +24,16 @@ def bundled_vectors(model: str) -> Path:
     return BUNDLED_PLANS / f"vectors-{cache_namespace(model)}.npz"
 
 
-def passage_embeddings(settings: Settings, index_dir: Path) -> Embeddings:
-    """The configured embedder behind a content-hash cache kept in the index directory."""
+def passage_embeddings(settings: Settings, index_dir: Path, *, shipped: bool = True) -> Embeddings:
+    """The configured embedder behind a content-hash cache kept in the index directory.
+
+    The cache falls back on the vectors shipped for the bundled plans unless `shipped` is False.
+    """
     return cached(
         build_embeddings(settings.embedding_model),
         index_dir / EMBED_CACHE_DIRNAME,
         namespace=settings.embedding_model,
-        bundled=bundled_vectors(settings.embedding_model),
+        bundled=bundled_vectors(settings.embedding_model) if shipped else None,
     )
 
 
