@@ -152,15 +152,24 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
     limit_heap_arenas()  # first: a long-running chat must not give every worker thread a heap of its own
     from qa.store import StoreError
+    from ui.admin import ADMIN_PATH, admin_app
     from ui.app import create, launch, warm_up
 
+    index_dir = settings.index_path(args.index)
     try:
-        chain = open_chain(settings, settings.index_path(args.index))
+        chain = open_chain(settings, index_dir)
+        admin = admin_app(settings, index_dir)
     except (StoreError, ValueError, RuntimeError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
     demo = create(chain, settings, warm_up=False)
-    url = launch(demo, settings, host=args.host, port=args.port, prevent_thread_lock=True, quiet=True)
+    url = launch(
+        demo, settings, host=args.host, port=args.port, prevent_thread_lock=True, quiet=True, admin=admin
+    )
+    if admin is None:
+        print("管理页面未启用 admin page off: set PLANQA_ADMIN_AUTH to serve it at /admin", file=sys.stderr)
+    else:
+        print(f"管理页面 admin page: {url.rstrip('/')}{ADMIN_PATH}", file=sys.stderr)
     warm_up(demo)  # after the server listens: warming up earlier competes with start-up for the GIL
     print(
         f"规划问答已启动 ready in {time.perf_counter() - started:.1f} s: {url}  (Ctrl+C 退出 to stop)",
@@ -174,6 +183,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _brief(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.retrieve import scope
     from qa.store import StoreError
     from ui.brief import brief_markdown, make_brief
     from ui.chat import district_id
@@ -187,7 +197,7 @@ def _brief(args: argparse.Namespace, settings: Settings) -> int:
     if not args.topic.strip():
         print("错误 error: 请给出简报主题 (empty topic)", file=sys.stderr)
         return 2
-    chosen = [d for d in (district_id(x) for x in args.district or []) if d]
+    chosen = [d for x in args.district or [] for d in scope(chain.corpus, district_id(x))]
     markdown = brief_markdown(make_brief(chain.retriever, args.topic, chosen))
     if args.format == "docx":
         out = args.out or Path(f"brief-{date.today().isoformat()}.docx")
@@ -209,6 +219,20 @@ def _feedback_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _questions_export(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.questionlog import QuestionLog
+
+    path = args.db or settings.question_log
+    if path is None or not path.is_file():
+        print(f"错误 error: 没有问题日志 no question log at {path} (PLANQA_QUESTION_LOG)", file=sys.stderr)
+        return 2
+    log = QuestionLog(path, settings.question_log_days, sweep_every=None)  # opening purges expired rows
+    count = log.export_csv(args.out, args.since, args.until)
+    log.close()
+    print(f"已导出 {count} 个问题 exported {count} questions to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _add_app_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = sub.add_parser("chat", help="serve the chat app (an empty index gets the bundled plans first)")
     chat.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this host)")
@@ -218,7 +242,7 @@ def _add_app_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     brief = sub.add_parser("brief", help="draft a cited briefing on a topic, per district")
     brief.add_argument("topic", help="the topic, e.g. 生态环境保护")
-    brief.add_argument("--district", action="append", help="conghua or liwan (repeatable; default: both)")
+    brief.add_argument("--district", action="append", help="doc id or district (repeatable; default: all)")
     brief.add_argument("--format", choices=["md", "docx"], default="md", help="output format (default md)")
     brief.add_argument("--out", type=Path, help="output file (md: stdout when omitted)")
     brief.add_argument("--index", type=Path, help="index directory (default: PLANQA_INDEX_DIR)")
@@ -228,6 +252,16 @@ def _add_app_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
     export.add_argument("--db", type=Path, help="feedback database (default: PLANQA_FEEDBACK_DB)")
     export.set_defaults(run=_feedback_export)
+
+    questions = sub.add_parser("questions", help="the chat app's question log (PLANQA_QUESTION_LOG)")
+    asked = questions.add_subparsers(dest="action", required=True).add_parser(
+        "export", help="export the logged questions as CSV (cells never run as spreadsheet formulas)"
+    )
+    asked.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    asked.add_argument("--db", type=Path, help="question log (default: PLANQA_QUESTION_LOG)")
+    asked.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: all)")
+    asked.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD (default: all)")
+    asked.set_defaults(run=_questions_export)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -250,7 +284,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ask.add_argument("--index", type=Path, help="index directory (default: PLANQA_INDEX_DIR)")
     ask.add_argument("--backend", choices=["extractive", "openai", "llamacpp"], help="answer backend")
-    ask.add_argument("--district", help="restrict to one plan: a doc id (conghua, liwan) or district name")
+    ask.add_argument("--district", help="restrict to one plan: a doc id or district name (planqa docs list)")
     ask.set_defaults(run=_ask)
 
     ev = sub.add_parser("eval", help="score the system (and baselines) on QA sets; gate on limits")
