@@ -20,11 +20,11 @@ from qa.backends import Answerer, ExtractiveAnswerer, Part, Reply, Request, time
 from qa.corpus import Corpus
 from qa.evidence import Query, Similarity, question_terms
 from qa.extractive import extract
-from qa.periods import plans
-from qa.prompts import EMPTY, PART_NOT_FOUND, QUOTED_FROM, TOO_LONG, phrase
+from qa.periods import quoted_from
+from qa.prompts import EMPTY, PART_NOT_FOUND, TOO_LONG, phrase
 from qa.question import Turn, carry_context, clean_question, has_words, parts
 from qa.retrieve import HybridRetriever, Route, expand_query, route
-from qa.script import detect_script, to_script
+from qa.script import detect_script
 from qa.semantic import SentenceMatcher, chunk_sentences
 from qa.suggest import guide, refusal_text
 from qa.types import Answer, Hit, Script
@@ -253,7 +253,9 @@ class QAChain:
                 if has_words(shown):
                     text += "\n" + phrase(PART_NOT_FOUND, state.script).format(part=shown)
         if not refused:
-            text += self._quoted_from(state)
+            cited = {c.chunk.doc_id for c in reply.citations} if reply is not None else set()
+            announced = [d for r in state.routed for d in r.route.announce]
+            text += quoted_from(_snapshot(state), announced, cited, state.script)
         timings = {k: v for k, v in state.timings.items() if k not in {"read", "route"}}
         return Answer(
             question=state.question,
@@ -267,22 +269,6 @@ class QAChain:
             probability=max((p.probability for p in state.parts), default=None),
             guidance=guidance,
         )
-
-    def _quoted_from(self, state: State) -> str:
-        """Name the plan quoted where the question did not choose among a district's plans by period."""
-        cited = {c.chunk.doc_id for c in state.reply.citations} if state.reply is not None else set()
-        announced = [d for r in state.routed for d in r.route.announce if not cited or d in cited]
-        known = {p.doc_id: p for p in plans(_snapshot(state))}
-        shown = [known[d] for d in dict.fromkeys(announced) if d in known]
-        if not shown:
-            return ""
-        titles = "、".join(f"《{_titled(p.title, state.script)}》（{p.period}）" for p in shown)
-        return "\n" + phrase(QUOTED_FROM, state.script).format(plans=titles)
-
-
-def _titled(title: str, script: Script) -> str:
-    """A plan's title in the asker's Chinese script (it is named, not quoted); as written for English."""
-    return to_script(title, script) if script in {"zh-Hans", "zh-Hant"} else title
 
 
 def _snapshot(state: State) -> Corpus:

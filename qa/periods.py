@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from qa.corpus import Corpus
-from qa.types import PERIOD_SEP, generation_of, period_of_generation
+from qa.prompts import QUOTED_FROM, phrase
+from qa.script import to_script
+from qa.types import PERIOD_SEP, Script, generation_of, period_of_generation
 
 _NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 # 十四五, 十五五 (not the 十五 inside 二十五), 第十五个五年, "15th five-year"
@@ -126,6 +128,20 @@ def in_force(series: Iterable[Plan], today: date) -> Plan | None:
     begun = [p for p in dated if (p.years or (0, 0))[0] <= today.year]
     chosen = covering or begun or dated[:1]
     return chosen[-1] if chosen else None
+
+
+def quoted_from(corpus: Corpus, announce: Iterable[str], cited: set[str], script: Script) -> str:
+    """A line naming the plans an answer quotes that the question did not choose by period ("" when none)."""
+    known = {p.doc_id: p for p in plans(corpus)}
+    shown = [known[d] for d in dict.fromkeys(announce) if d in known and (not cited or d in cited)]
+    if not shown:
+        return ""
+    # a title is named, not quoted: in the asker's Chinese script, as written for English
+    chinese = script in {"zh-Hans", "zh-Hant"}
+    titles = "、".join(
+        f"《{to_script(p.title, script) if chinese else p.title}》（{p.period}）" for p in shown
+    )
+    return "\n" + phrase(QUOTED_FROM, script).format(plans=titles)
 
 
 def label(corpus: Corpus, doc_id: str) -> str:
