@@ -28,30 +28,12 @@ TITLE_WIDTH = 40  # display columns of a title in the table; --json has it whole
 
 def open_corpus(settings: Settings, index_dir: Path) -> ManagedCorpus:
     """The index's documents and upload folder, with the limits and reader isolation of `planqa ingest`."""
-    from ingest.formats import MIB, ReadLimits
-    from ingest.index import Indexer
+    from ingest.build import build_indexer
     from ingest.manage import ManagedCorpus
-    from ingest.reading import Isolation
-    from qa.build import open_store, passage_embeddings
 
-    limits = ReadLimits(
-        file_bytes=settings.max_file_mb * MIB,
-        unpacked_bytes=settings.max_unpacked_mb * MIB,
-        pdf_pages=settings.max_pdf_pages,
-    )
-    embeddings = passage_embeddings(settings, index_dir)
-    indexer = Indexer(
-        open_store(settings, index_dir),
-        embeddings,
-        index_dir,
-        sentence_embeddings=embeddings,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        limits=limits,
-        isolation=Isolation(settings.max_seconds_per_file, settings.max_reader_memory_mb * MIB),
-    )
+    indexer = build_indexer(settings, index_dir)
     folder = settings.upload_path(index_dir)
-    return ManagedCorpus(indexer, folder, plans_dir=settings.plans_dir, max_bytes=limits.file_bytes)
+    return ManagedCorpus(indexer, folder, plans_dir=settings.plans_dir, max_bytes=indexer.limits.file_bytes)
 
 
 def status_text(row: DocumentRow) -> str:
