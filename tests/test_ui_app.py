@@ -85,6 +85,8 @@ def test_brief_returns_markdown_and_cited_points(client: Client) -> None:
     got = client.predict(topic="生态环境保护", districts=["liwan"], api_name="/brief")
     assert got["markdown"].startswith("# 简报：生态环境保护")
     assert [d["doc_id"] for d in got["districts"]] == ["liwan"]
+    named = client.predict(topic="生态环境保护", districts=["荔灣區"], api_name="/brief")  # a name
+    assert [d["doc_id"] for d in named["districts"]] == ["liwan"]
     point = got["districts"][0]["key_points"][0]
     assert point["text"] and point["section"] and point["line"] > 0
     empty = client.predict(topic="  ", api_name="/brief")
