@@ -3,40 +3,15 @@
 from __future__ import annotations
 
 import codecs
-import io
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from ingest.limits import DEFAULT_LIMITS, MIB, LoadError, Pages, ReadLimits, megabytes
+
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
-
-MIB = 1 << 20
-Pages = list[tuple[int | None, str]]  # (page number or None, text of that page)
-
-
-class LoadError(Exception):
-    """A file that cannot be read as a plan; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReadLimits:
-    """What one file may cost to read; the defaults are those of the PLANQA_MAX_* settings."""
-
-    file_bytes: int = 100 * MIB
-    unpacked_bytes: int = 200 * MIB  # a DOCX is a zip: all its members together, once unpacked
-    pdf_pages: int = 2000
-
-
-DEFAULT_LIMITS = ReadLimits()
-
-
-def megabytes(size: int) -> str:
-    """A size in bytes as the MB (MiB) the settings use."""
-    return f"{size / MIB:g} MB"
-
 
 # Byte-order marks, longest first: UTF-32LE's starts with UTF-16LE's.
 _BOMS = (
@@ -121,83 +96,6 @@ def read_text(data: bytes, limits: ReadLimits) -> Pages:
     return [(None, decode(data))]
 
 
-def read_pdf(data: bytes, limits: ReadLimits) -> Pages:
-    """A PDF's text, page by page; a PDF with more pages than allowed is refused before any is read."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        count = len(reader.pages)
-        if count > limits.pdf_pages:
-            raise LoadError(
-                f"PDF has {count} pages, more than the {limits.pdf_pages} allowed (PLANQA_MAX_PDF_PAGES)"
-            )
-        return [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(f"corrupt or unreadable PDF: {exc}") from exc
-
-
-def _unpacked(data: bytes, limit: int) -> bytes:
-    """The archive rebuilt from what its members really unpack to, if that is at most `limit` bytes.
-
-    The declared sizes are checked first, then the bytes are counted through a capped stream. A header may
-    understate a member: zipfile then stops at the declared size (and fails the CRC check), but reading a
-    member whole, as python-docx does, it inflates all of it first. So python-docx gets only the bytes read
-    here, at most `limit`, never the original archive.
-    """
-    import zipfile
-
-    allowed = f"the {megabytes(limit)} allowed (PLANQA_MAX_UNPACKED_MB): refused as a possible zip bomb"
-    unpacked: dict[str, bytes] = {}  # by name: of two members named alike, zipfile reads the last
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = archive.infolist()
-        declared = sum(m.file_size for m in members)
-        if declared > limit:
-            raise LoadError(f"archive unpacks to {megabytes(declared)}, more than {allowed}")
-        total = 0
-        for member in members:
-            blocks: list[bytes] = []
-            with archive.open(member) as stream:
-                while block := stream.read(min(MIB, limit - total + 1)):
-                    total += len(block)
-                    if total > limit:
-                        raise LoadError(f"archive unpacks to more than its header says and {allowed}")
-                    blocks.append(block)
-            unpacked[member.filename] = b"".join(blocks)
-    rebuilt = io.BytesIO()
-    with zipfile.ZipFile(rebuilt, "w") as copy:  # stored, not deflated: python-docx reads it straight back
-        for name, content in unpacked.items():
-            copy.writestr(name, content)
-    return rebuilt.getvalue()
-
-
-def read_docx(data: bytes, limits: ReadLimits) -> Pages:
-    """A Word document's paragraphs and table rows, in body order."""
-    import zipfile
-    import zlib
-
-    import docx
-    from docx.opc.exceptions import OpcError
-    from docx.table import Table
-    from lxml.etree import XMLSyntaxError
-
-    try:
-        document = docx.Document(io.BytesIO(_unpacked(data, limits.unpacked_bytes)))
-        parts: list[str] = []
-        for item in document.iter_inner_content():  # body order, so a table stays under its heading
-            if isinstance(item, Table):
-                parts.extend(" | ".join(cell.text.strip() for cell in row.cells) for row in item.rows)
-            else:
-                parts.append(item.text)
-    except (
-        OpcError, zipfile.BadZipFile, XMLSyntaxError, zlib.error, EOFError, KeyError, ValueError, OSError,
-        NotImplementedError, RuntimeError,  # an unsupported compression method; an encrypted member
-    ) as exc:  # fmt: skip
-        raise LoadError(f"corrupt or unreadable DOCX: {exc}") from exc
-    return [(None, "\n".join(parts))]
-
-
 _HTML_BLOCKS = frozenset(
     (
         "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption",
@@ -266,6 +164,12 @@ def read_html(data: bytes, limits: ReadLimits) -> Pages:
     text = html_text(BeautifulSoup(decode(data), "lxml"))
     return [(None, "\n".join(line.strip() for line in text.splitlines() if line.strip()))]
 
+
+# the readers of structured formats import LoadError and the limits from ingest.limits, not from here
+from ingest.pdf import read_pdf  # noqa: E402
+from ingest.word import read_docx  # noqa: E402
+
+__all__ = ["DEFAULT_LIMITS", "MIB", "LoadError", "Pages", "ReadLimits", "megabytes"]
 
 Reader = Callable[[bytes, ReadLimits], Pages]
 READERS: dict[str, Reader] = {

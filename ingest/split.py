@@ -62,10 +62,10 @@ def chunk_id(doc_id: str, path: tuple[str, ...], start: int, text: str) -> str:
 def split_document(
     doc: LoadedDocument, blocks: list[Block], size: int = 400, overlap: int = 1
 ) -> list[Chunk]:
-    """Chunk every block of a document; glossary entries stay whole, one chunk each."""
+    """Chunk every block of a document; glossary entries and table rows stay whole, one chunk each."""
     chunks: list[Chunk] = []
     for block in blocks:
-        if block.kind == "glossary":
+        if block.kind in ("glossary", "table"):
             first = block.lines[0]
             indent = len(first.text) - len(first.text.lstrip())
             spans = [Span(first.start + indent, block.lines[-1].end, first.number, first.page)]

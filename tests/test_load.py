@@ -121,13 +121,16 @@ def test_docx_paragraphs_and_table_in_body_order(tmp_path: Path, paragraph: str)
     assert [line.text for line in doc.lines] == [
         "第一章 发展基础",
         paragraph,
-        "指标 | 单位 | 2025年",
-        "地区生产总值 | 亿元 | 500",
+        "指标：地区生产总值；单位：亿元；2025年：500",  # a table row reads with its header (ingest.tables)
         "第二章 总体要求",
         "坚持新发展理念。",
     ]
     blocks = parse_outline(doc)
-    assert [(b.path, len(b.lines)) for b in blocks] == [(("第一章 发展基础",), 3), (("第二章 总体要求",), 1)]
+    assert [(b.path, b.kind, len(b.lines)) for b in blocks] == [
+        (("第一章 发展基础",), "body", 1),
+        (("第一章 发展基础", "表1"), "table", 1),
+        (("第二章 总体要求",), "body", 1),
+    ]
 
 
 def test_html_drops_scripts_and_joins_table_cells(tmp_path: Path) -> None:
