@@ -36,6 +36,7 @@ STOPWORDS = frozenset(
     一下 一些
     这个 那个 这些 那些 还有 以及 什么样 具体 内容 提出 提到 点样 乜嘢 边个 边度 系咪 有冇 区里 本区
     what which how where when does did do is are the a an of in on for to and or plan plans district
+    http https www com
     """.split()
 )
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z][a-z-]{2,}")

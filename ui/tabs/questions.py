@@ -132,6 +132,13 @@ def place_names(corpus: ManagedCorpus) -> list[str]:
     return [a for row in rows if (d := district_of(row.doc_id, row.district)) for a in d.aliases]
 
 
+def _short_days(board: Dashboard) -> pd.DataFrame:
+    """The per-day chart's data with MM-DD labels when the range lies in one year (the summary says which)."""
+    if board.start.year != board.end.year:
+        return board.per_day
+    return board.per_day.assign(日期=board.per_day["日期"].str[5:])
+
+
 def build(page: AdminPage) -> None:
     """Lay out the date filter, the two charts and the tables with their CSV downloads; refresh on load."""
     data = page.questions
@@ -151,11 +158,21 @@ def build(page: AdminPage) -> None:
             color="结果",
             title="每日问题数",
             elem_id="per-day-chart",
-            height=280,
+            height=300,
             scale=3,
+            x_label_angle=-45,
+            y_lim=[0, None],
         )
         words = gr.BarPlot(
-            x="关键词", y="问题数", title="热门关键词", sort="-y", elem_id="topic-chart", height=280, scale=2
+            x="关键词",
+            y="问题数",
+            title="热门关键词",
+            sort="-y",
+            elem_id="topic-chart",
+            height=300,
+            scale=2,
+            x_label_angle=-45,
+            y_lim=[0, None],
         )
     frames: list[gr.Dataframe] = []
     files: list[gr.DownloadButton] = []
@@ -189,7 +206,7 @@ def build(page: AdminPage) -> None:
         chart = board.tables["topics"].head(CHART_TOPICS)
         return (
             board.summary,
-            board.per_day,
+            _short_days(board),
             chart,
             *(board.tables[key] for key, _, _ in TABLES),
             *downloads,
