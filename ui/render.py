@@ -136,12 +136,16 @@ def _row(kind: str, label: str, content: str) -> str:
 
 
 def ask_chip(question: str, label: str = "", switch: Switch | None = None) -> str:
-    """A button that asks a question (in another district's plan when `switch` is given)."""
+    """A button that asks a question (in another district's plan when `switch` is given).
+
+    The Chatbot's sanitiser drops data-* attributes, so the question rides in `title` (also its tooltip)
+    and the district in `value` (its id) and `name` (its name, for a scope shown by name).
+    """
     district = ""
     if switch is not None:
-        district = f' data-district="{_attr(switch.doc_id)}" data-district-name="{_attr(switch.district)}"'
+        district = f' value="{_attr(switch.doc_id)}" name="{_attr(switch.district)}"'
     return (
-        f'<button type="button" class="ask-chip" data-ask="{_attr(question)}"{district}>'
+        f'<button type="button" class="ask-chip" title="{_attr(question)}"{district}>'
         f"{escape(label or question)}</button>"
     )
 

@@ -48,8 +48,7 @@ document.addEventListener('click', function (event) {
   if (ask) {
     event.preventDefault();
     event.stopPropagation();
-    planqaAsk(ask.getAttribute('data-ask') || '', ask.getAttribute('data-district'),
-              ask.getAttribute('data-district-name'));
+    planqaAsk(ask.getAttribute('title') || '', ask.getAttribute('value'), ask.getAttribute('name'));
     return;
   }
   var chip = event.target.closest ? event.target.closest('a.cite-chip') : null;
@@ -64,6 +63,17 @@ document.addEventListener('click', function (event) {
   void card.offsetWidth;
   card.classList.add('flash');
 }, true);
+// Gradio 6.31 titles a toast by its kind in English ("Info"), whatever title= says: title it in Chinese.
+var planqaToastTitles = {info: '提示', warning: '注意', error: '出错了', success: '完成'};
+new MutationObserver(function () {
+  document.querySelectorAll('.toast-title').forEach(function (el) {
+    var kind = Object.keys(planqaToastTitles).filter(function (k) { return el.classList.contains(k); })[0];
+    var text = el.firstChild;
+    if (kind && text && text.nodeType === 3 && text.nodeValue.trim() !== planqaToastTitles[kind]) {
+      text.nodeValue = planqaToastTitles[kind] + ' ';
+    }
+  });
+}).observe(document.documentElement, {childList: true, subtree: true});
 // A suggested question is asked as if typed: another district is chosen first when the chip names one.
 function planqaAsk(question, district, name) {
   var box = document.querySelector('#question textarea');
