@@ -205,7 +205,7 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
             similarity=query.similarity,
         )
         chosen = pick(scored, max_quotes=1, max_chars=160)
-        label = to_script(plan_label(corpus, doc_id), script)  # 从化区, or 从化区（十五五） beside another
+        label = to_script(plan_label(corpus, doc_id), script)  # 某某区, or 某某区（十五五） beside another
         if not chosen or max(s.coverage for s in scored[:3]) < 0.2:
             lines.append(f"{label}：{phrase(NOT_MENTIONED, script)}。")
             continue

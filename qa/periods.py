@@ -40,7 +40,7 @@ class Plan:
     """One indexed plan as routing sees it: its district and the years it covers."""
 
     doc_id: str
-    district: str  # Simplified, e.g. 从化区; "" when unknown
+    district: str  # Simplified, e.g. 某某区; "" when unknown
     period: str  # "2021—2025"; "" when the plan states none
     title: str
 

@@ -61,7 +61,7 @@ def parts(question: str) -> list[str]:
 def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], content_terms: int = 1) -> str:
     """Without an LLM, make a real follow-up standalone from the previous turn; leave new questions alone.
 
-    "那荔湾呢？" asks the previous question about another district, "那十五五呢？" about another period;
+    "那某某区呢？" asks the previous question about another district, "那十五五呢？" about another period;
     "它几时建好？" or "2025年的目标呢？" continue the previous topic (and district). A question that stands on
     its own keeps its own words.
     """
@@ -80,11 +80,11 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], conten
             previous = previous.replace(word, "" if rest else periods[0])
         if not rest and not now:
             return previous if period_words(previous) else f"{periods[0]} {previous}"
-    if now and (len(rest) <= 2 or content_terms <= 1):  # "那荔湾呢？", "荔湾又是几年？": ask it again there
+    if now and (len(rest) <= 2 or content_terms <= 1):  # "那某某区呢？", "某某又是几年？": ask it again there
         swapped = previous
         for old in before:
             swapped = swapped.replace(old.name, now[0].name)
-            swapped = swapped.replace(old.name[:-1], now[0].name[:-1])  # 从化区 → 荔湾区, then 从化 → 荔湾
+            swapped = swapped.replace(old.name[:-1], now[0].name[:-1])  # 甲区 → 乙区, then 甲 → 乙
         return swapped if before else f"{now[0].name} {previous}"
     if now:
         return question  # names its own district: only the topic words of the turn before help

@@ -222,7 +222,7 @@ def _owned(text: str, theirs: str, mine: Sequence[str]) -> tuple[str, ...]:
 def broad_parts(corpus: Corpus, question: str) -> tuple[str, ...]:
     """A broad question's topics as one question each (交通、教育、医疗都有什么规划 → 交通有什么规划？…).
 
-    What comes before the first topic (从化区的, 我想知道) goes with every part. A list of districts is
+    What comes before the first topic (某某区的, 我想知道) goes with every part. A list of districts is
     not broad: the chain answers it per district.
     """
     aliases = {a for d in corpus.districts for a in d.aliases}

@@ -8,12 +8,14 @@ import threading
 from collections.abc import Iterable
 from functools import lru_cache
 
+from qa.places import is_pinyin_name
+
 _WORD = re.compile(r"[a-z][a-z\-]+")
 _STOP = frozenset(
     "a an the of to in on for and or is are was were be been what which who whom whose how does do did "
     "with by at "
     "as from that this these those it its their there will would should can could plan plans district "
-    "conghua liwan guangzhou five-year five year 14th fyp period target targets want wants aim aims "
+    "five-year five year 14th fyp period target targets want wants aim aims "
     "about according say says said much many main key".split()
 )
 _lock = threading.Lock()
@@ -42,9 +44,14 @@ def chinese_words(word: str) -> list[str]:
 def english_terms(question: str, vocabulary: Iterable[str], limit: int = 3) -> list[str]:
     """Chinese corpus words that CC-CEDICT gives for the question's English content words and word pairs."""
     vocab = set(vocabulary)
-    words = [w for w in _WORD.findall(question.lower()) if w not in _STOP]
-    candidates = [" ".join(pair) for pair in itertools.pairwise(words)] + words
     index = _definitions()
+    # A word CC-CEDICT lacks that reads as pinyin (a place's romanised name) is skipped like a stop word.
+    words = [
+        w
+        for w in _WORD.findall(question.lower())
+        if w not in _STOP and not (w not in index and is_pinyin_name(w))
+    ]
+    candidates = [" ".join(pair) for pair in itertools.pairwise(words)] + words
     found: list[str] = []
     for word in candidates:
         forms = [word]

@@ -151,7 +151,7 @@ def _cilin_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 class NameMender:
-    """Mends names typed with the wrong character of the same sound (从话 → 从化, 白鹅谭 → 白鹅潭)."""
+    """Mends names typed with the wrong character of the same sound (某华区 → 某化区, 白鹅谭 → 白鹅潭)."""
 
     def __init__(self, names: Iterable[str]) -> None:
         from pypinyin import lazy_pinyin
