@@ -27,12 +27,16 @@ NEXT_PLAN = f"""{NEXT_TITLE}
 """
 
 
-def two_period_corpus(root: Path) -> Corpus:
-    """A real index (bigram embedder) of the bundled plans and the made-up 十五五 plan."""
+def next_plan(root: Path) -> tuple[Path, DocumentInfo]:
+    """The made-up 十五五 plan written into a folder, with its description."""
     plan = root / "next-plan.txt"
     plan.write_text(NEXT_PLAN, encoding="utf-8")
-    info = DocumentInfo(NEXT_ID, NEXT_TITLE, "从化区", "zh-Hans", "2026—2030")
+    return plan, DocumentInfo(NEXT_ID, NEXT_TITLE, "从化区", "zh-Hans", "2026—2030")
+
+
+def two_period_corpus(root: Path) -> Corpus:
+    """A real index (bigram embedder) of the bundled plans and the made-up 十五五 plan."""
     store = ChunkStore(open_client(root / "index"), "plans", embedding_model="bigram")
-    sources = [*read_manifest(BUNDLED_PLANS), (plan, info)]
+    sources = [*read_manifest(BUNDLED_PLANS), next_plan(root)]
     Indexer(store, BigramEmbeddings(), root / "index").ingest(sources, progress=False)
     return Corpus.open(store, root / "index")

@@ -9,16 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from ingest.index import Indexer
+from ingest.load import read_manifest
 from qa.chain import QAChain
-from qa.corpus import Corpus
+from qa.corpus import Corpus, LiveCorpus
 from qa.periods import plans
 from qa.retrieve import HybridRetriever
 from qa.script import to_simplified
 from qa.settings import BUNDLED_PLANS
+from qa.store import ChunkStore, open_client
 from tests.fakes import BigramEmbeddings
-from tests.period_index import NEXT_ID, NEXT_TITLE, two_period_corpus
+from tests.period_index import NEXT_ID, NEXT_TITLE, next_plan, two_period_corpus
 from tests.ui_index import plans_chain
+from ui.chat import ChatService
 from ui.corpus_text import ALL, manifest_examples, page_text
+from ui.feedback import FeedbackStore
+from ui.limits import RateLimiter
 
 UI = Path(__file__).resolve().parent.parent / "ui"
 
@@ -94,6 +100,22 @@ def test_a_district_with_two_plans_gets_a_choice_per_period_and_a_comparison(two
         HybridRetriever(source=two_periods, embeddings=BigramEmbeddings()), today=lambda: date(2027, 1, 1)
     )
     assert not chain.ask(page.examples[NEXT_ID][0]).refused
+
+
+def test_the_page_follows_an_ingest(tmp_path: Path) -> None:
+    store = ChunkStore(open_client(tmp_path / "index"), "plans", embedding_model="bigram")
+    indexer = Indexer(store, BigramEmbeddings(), tmp_path / "index")
+    indexer.ingest(read_manifest(BUNDLED_PLANS), progress=False)
+    live = LiveCorpus(store, tmp_path / "index")
+    chain = QAChain(HybridRetriever(source=live, embeddings=BigramEmbeddings()))
+    service = ChatService(chain, FeedbackStore(tmp_path / "f.sqlite3"), RateLimiter(per_minute=10))
+    before = service.page()
+    assert [value for _, value in before.choices] == [ALL, "conghua", "liwan"]
+    assert service.page() is before  # built once per snapshot
+    indexer.ingest([*read_manifest(BUNDLED_PLANS), next_plan(tmp_path)], progress=False)
+    after = service.page()
+    assert [value for _, value in after.choices] == [ALL, "conghua", NEXT_ID, "liwan"]
+    assert NEXT_TITLE in after.footer and NEXT_TITLE not in before.footer
 
 
 def test_an_empty_index_still_gives_a_page() -> None:

@@ -67,11 +67,12 @@ class PageText:
 
 
 def plan_texts(corpus: Corpus) -> list[PlanText]:
-    """The indexed plans in index order, named for the page."""
-    known = plans(corpus)
+    """The indexed plans, named for the page: districts in index order, each district's plans by period."""
     periods: dict[str, set[str]] = {}
-    for plan in known:
+    for plan in plans(corpus):
         periods.setdefault(plan.district, set()).add(plan.period)
+    order = list(periods)
+    known = sorted(plans(corpus), key=lambda p: (order.index(p.district), p.period))
     shorts = {
         d.doc_id: min((a for a in d.aliases if not a.isascii()), key=len, default=d.name)
         for d in corpus.districts
@@ -180,13 +181,24 @@ def _welcome(texts: Sequence[PlanText]) -> str:
 
 def _headings(corpus: Corpus, doc_id: str) -> Counter[str]:
     """A plan's section headings worth asking about, with how many passages each holds."""
-    found: Counter[str] = Counter()
-    for chunk in corpus.chunks.values():
-        if chunk.doc_id == doc_id and chunk.kind == "body" and len(chunk.section_path) >= 2:
-            heading = _NUMBERING.sub("", chunk.section_path[1]).strip()
-            if _TOPIC.fullmatch(heading):
-                found[heading] += 1
+    return _all_headings(corpus).get(doc_id, Counter())
+
+
+def _all_headings(corpus: Corpus) -> dict[str, Counter[str]]:
+    """Every plan's headings worth asking about, read in one pass over the chunks (once per snapshot)."""
+    found = _HEADINGS.get(corpus)
+    if found is None:
+        found = {}
+        for chunk in corpus.chunks.values():
+            if chunk.kind == "body" and len(chunk.section_path) >= 2:
+                heading = _NUMBERING.sub("", chunk.section_path[1]).strip()
+                if _TOPIC.fullmatch(heading):
+                    found.setdefault(chunk.doc_id, Counter())[heading] += 1
+        _HEADINGS[corpus] = found
     return found
+
+
+_HEADINGS: weakref.WeakKeyDictionary[Corpus, dict[str, Counter[str]]] = weakref.WeakKeyDictionary()
 
 
 def _examples(corpus: Corpus, text: PlanText) -> list[str]:

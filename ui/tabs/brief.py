@@ -96,6 +96,12 @@ def build(page: Page) -> None:
         return (gr.Button(interactive=False, variant="secondary"), *_downloads(markdown, used, folders))
 
     files = [brief.export, brief.md_file, brief.docx_file]
+
+    def areas() -> Any:  # a page opened after an ingest offers the plans indexed now
+        plans = [(label, value) for label, value in service.page().choices if value != ALL]
+        return gr.CheckboxGroup(plans, value=[value for _, value in plans])
+
+    gr.on(None, areas, None, [brief.areas], queue=False, **private)  # on each page load
     gr.on(
         [brief.make.click, brief.topic.submit],
         make_brief,

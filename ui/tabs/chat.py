@@ -126,6 +126,12 @@ def build(page: Page) -> None:
         queue=False,
         **private,
     )
+
+    def scope() -> tuple[Any, Any]:  # a page opened after an ingest offers the plans indexed now
+        texts = service.page()
+        return gr.Radio(texts.choices, value=ALL), gr.Chatbot(examples=examples(texts, None))
+
+    gr.on(None, scope, None, [chat.district, chat.chatbot], queue=False, **private)  # on each page load
     reset = [chat.chatbot, turns, chat.sources, chat.box, chat.comment_group, vote_row]
     gr.on([chat.new_chat.click, chat.chatbot.clear], restart, None, reset, queue=False, **private)
     chat.chatbot.like(like, [turns], [vote_row, chat.comment_group, chat.comment], **private)
