@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.places import NATIONAL, places
 from qa.script import detect_script, to_script, to_simplified
-from qa.types import PERIOD_SEP, Script, period_of_generation
+from qa.types import PERIOD_SEP, Script, period_of_generation, plan_number
 
 HEAD_LINES = 40  # a title, its notice and its document number sit in the first lines
 _WIDE = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -34,29 +35,6 @@ _GENERATION = re.compile(
 _ISSUER = re.compile(r"^(?P<place>.{0,20}?(?:人民政府|国务院)(?:办公室|办公厅)?)$")
 _NOTICE_FROM = re.compile(r"^(?P<place>.{2,30}?)关于印发")
 _NATIONAL = re.compile(r"^(?:中华人民共和国|全国|国家)|国务院|中共中央")
-# Administrative units, longest first, with the level of government a name ending in them stands for.
-_UNITS = (
-    ("特别行政区", "省"),
-    ("自治区", "省"),
-    ("自治州", "市"),
-    ("自治县", "区县"),
-    ("自治旗", "区县"),
-    ("地区", "市"),
-    ("新区", "区县"),
-    ("街道", "乡镇"),
-    ("省", "省"),
-    ("市", "市"),
-    ("盟", "市"),
-    ("区", "区县"),
-    ("县", "区县"),
-    ("旗", "区县"),
-    ("镇", "乡镇"),
-    ("乡", "乡镇"),
-)
-_ONE_CHAR_STEM = frozenset({"县", "旗"})  # 沛县 is a county; 全区, 城市, 城镇 are not places
-_NAME_MAX = 10  # 黔东南苗族侗族自治州
-NATIONAL = "全国"
-LEVELS = ("国家", "省", "市", "区县", "乡镇")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +43,7 @@ class PlanMetadata:
 
     title: str
     district: str  # the issuing place, e.g. 某某区, 某某省 or 全国
-    level: str  # one of LEVELS
+    level: str  # one of qa.places.LEVELS
     period: str  # "2021—2025"
     script: Script
 
@@ -93,19 +71,6 @@ def _lines(text: str) -> list[_Line]:
     return found
 
 
-def _numeral(text: str) -> int:
-    """Read 1–99 written in Chinese numerals (十四 → 14); 0 when it is not one."""
-    digits = "一二三四五六七八九"
-    if not text or any(c not in digits + "十" for c in text) or text.count("十") > 1:
-        return 0
-    if "十" not in text:
-        return digits.index(text) + 1 if len(text) == 1 else 0
-    tens, _, units = text.partition("十")
-    if len(tens) > 1 or len(units) > 1:
-        return 0
-    return (digits.index(tens) + 1 if tens else 1) * 10 + (digits.index(units) + 1 if units else 0)
-
-
 def period_in(text: str) -> str:
     """The period a Simplified text names: a year range (2021-2025年) or a plan (第十四个五年, 十五五)."""
     for years in _RANGE.finditer(text):
@@ -113,30 +78,10 @@ def period_in(text: str) -> str:
         if 0 < end - start <= 30:
             return f"{start}{PERIOD_SEP}{end}"
     for plan in _GENERATION.finditer(text):
-        period = period_of_generation(_numeral(plan.group(1) or plan.group(2)))
+        period = period_of_generation(plan_number((plan.group(1) or plan.group(2)) + "五"))
         if period:
             return period
     return ""
-
-
-def places(name: str) -> list[tuple[str, str]]:
-    """The administrative units a Simplified name starts with, with their levels (某某省某某市… → 省, 市)."""
-    found: list[tuple[str, str]] = []
-    at = 0
-    while at < len(name):
-        for end in range(at + 2, min(at + _NAME_MAX, len(name)) + 1):
-            piece = name[at:end]
-            unit = next(((u, level) for u, level in _UNITS if piece.endswith(u)), None)
-            if unit and (len(piece) - len(unit[0]) >= 2 or unit[0] in _ONE_CHAR_STEM):
-                break
-        else:
-            return found
-        level = unit[1]
-        if found and level == "市" and found[-1][1] in {"市", "区县"}:
-            level = "区县"  # a city inside a city is county-level (某某市某某市)
-        found.append((piece, level))
-        at = end
-    return found
 
 
 def _title_piece(line: _Line) -> bool:

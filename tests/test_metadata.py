@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from ingest.load import load_document, read_manifest
-from ingest.metadata import PlanMetadata, places, read_metadata
+from ingest.metadata import PlanMetadata, read_metadata
 from ingest.outline import parse_outline
 from ingest.split import split_document
+from qa.places import places
 from qa.types import Chunk, DocumentInfo, generation_of, period_of_generation
 
 PLAN = "某某区发展规划\n第一章 总体要求\n到2025年，全区经济总量明显提升。\n"
