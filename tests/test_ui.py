@@ -160,7 +160,8 @@ def test_the_district_filter_restricts_the_answer(service: ChatService) -> None:
 def test_unanswerable_questions_get_the_refusal_with_nearest_sections(service: ChatService) -> None:
     *_, (messages, turns, sources) = service.respond("火星基地什么时候建成？", None, [], "s1")
     assert CANNOT_ANSWER_PHRASE in messages[1]["content"] and "最接近的章节" in messages[1]["content"]
-    assert turns[0].answer.refused and "src-card" not in sources
+    assert turns[0].answer.refused and '<details class="src-card" ' not in sources  # nothing cited
+    assert sources.count('<details class="src-card src-near"') == 3  # its nearest sections, for the chips
 
 
 def test_blank_input_does_nothing_and_long_input_gets_a_friendly_reply(service: ChatService) -> None:
