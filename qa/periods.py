@@ -27,9 +27,10 @@ _YEAR = re.compile(
 )
 _PLAN_WORD = re.compile(r"(?:两|二|前后|新旧)?(?:个|期|轮)?五年规划(?:纲要)?")
 _YEAR_WORD = re.compile(r"(?<!\d)(?:19|20)\d{2}年")
-# Words that ask how plans of two periods differ; 气候变化 is a topic, not a comparison.
+# Words that ask how plans of two periods differ; not 气候变化 (a topic), 比较好 (rather good) or 2025年前后.
 _ACROSS = re.compile(
-    r"比较|对比|异同|区别|相比|(?<!气候)变化|变动|两个五年|两期|两轮|前后|新旧|上一期|上期|上一个五年"
+    r"比较(?![好多少大小高低快慢远近难易贵便])|对比|异同|区别|相比|(?<!气候)变化|变动|两个五年|两期|两轮"
+    r"|(?<!年)前后|新旧|上一期|上期|上一个五年"
     r"|\bcompar|\bchang|\bdiffer",
     re.I,
 )

@@ -101,7 +101,8 @@ def test_period_words_and_labels(corpus: Corpus) -> None:
     assert named_periods("the 15th five-year plan", known) == {"2026—2030"}
     assert named_periods("2035年远景目标和2030亩耕地", known) == set()
     assert named_periods("2025年和2030年", known) == known
-    assert across_periods("两个五年规划") and not across_periods("应对气候变化有什么举措")
+    assert across_periods("两个五年规划") and across_periods("十四五和十五五比较一下")
+    assert not any(map(across_periods, ("应对气候变化有什么举措", "哪里比较好玩", "2025年前后建成")))
     assert label(corpus, NEXT_ID) == "从化区（十五五）"
     assert label(corpus, "conghua") == "从化区（十四五）"
     assert label(corpus, "liwan") == "荔湾区"
