@@ -60,7 +60,8 @@ def test_the_tab_loads_its_tables_and_csvs_in_a_blocks(tmp_path: Path) -> None:
     data = QuestionData(seed(tmp_path / "q.sqlite3"), FeedbackStore(tmp_path / "f.sqlite3"))
     with gr.Blocks() as demo:
         questions_tab.build(AdminPage(corpus, questions=data))
-    (show,) = {f.fn for f in demo.fns.values() if f.fn is not None and f.fn.__name__ == "show"}
+    events = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    show, export_all = events["show"], events["export_all"]
     got = show(FIRST_DAY.isoformat(), "2026-11-26")
     summary, daily, chart, *rest = got
     frames, files, everything = rest[: len(TABLES)], rest[len(TABLES) : -1], rest[-1]
@@ -71,7 +72,11 @@ def test_the_tab_loads_its_tables_and_csvs_in_a_blocks(tmp_path: Path) -> None:
     assert unmet.iloc[0]["最接近的章节"] == "第六章 民生 > 第一节 教育"
     with Path(files[0].value["path"]).open(encoding="utf-8-sig") as handle:
         assert next(csv.reader(handle)) == list(unmet.columns)
-    assert everything.value["orig_name"] == "questions_2026-11-20_2026-11-26.csv"
+    assert everything.value is None and not everything.interactive  # the full export waits to be asked for
+    made = export_all(FIRST_DAY.isoformat(), "2026-11-21")
+    assert made.value["orig_name"] == "questions_2026-11-20_2026-11-21.csv"
+    with Path(made.value["path"]).open(encoding="utf-8-sig") as handle:
+        assert [row["day"] for row in csv.DictReader(handle)] == ["2026-11-20"] * 2 + ["2026-11-21"] * 2
     with pytest.warns(UserWarning, match="日期格式"):  # gr.Warning outside a running event
         warned = show("not a date", None)
     assert all(isinstance(x, type(gr.skip())) for x in warned)  # a bad date changes nothing

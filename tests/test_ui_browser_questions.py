@@ -128,6 +128,8 @@ def test_an_admin_sees_what_residents_ask_and_downloads_it(app: str, browser: ob
     )  # places: no topic
     comments = [row[2] for row in download(page, "#downvotes-csv", tmp_path)[1:]]
     assert comments == ["'" + COMMENT]
+    page.click("#questions-export")
+    expect(page.locator("#questions-csv")).to_be_enabled()
     everything = download(page, "#questions-csv", tmp_path)
     assert len(everything) == 12 and GDP in [row[5] for row in everything]
 

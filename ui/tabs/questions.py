@@ -40,6 +40,7 @@ LOG_OFF = (
     "聊天页和 API 的每个问题都会记录在此，保留 `PLANQA_QUESTION_LOG_DAYS` 天；"
     "不记录 IP 地址和浏览器信息。下方仅显示 👎 反馈。"
 )
+NO_LOG = "问题日志未开启（PLANQA_QUESTION_LOG），没有可导出的问题。"
 NOT_SET_UP = "问题看板未接入问题日志和反馈记录。"
 BAD_DATE = "日期格式应为 YYYY-MM-DD，例如 2026-01-31。"
 # (element id, heading, what the table shows): the dashboard's tables, in the order they appear
@@ -180,7 +181,10 @@ def build(page: AdminPage) -> None:
         gr.Markdown(f"### {heading}\n{note}")
         frames.append(gr.Dataframe(interactive=False, wrap=True, max_height=420, elem_id=f"{key}-table"))
         files.append(gr.DownloadButton("导出 CSV", size="sm", interactive=False, elem_id=f"{key}-csv"))
-    everything = gr.DownloadButton("导出全部问题 CSV", interactive=False, elem_id="questions-csv")
+    gr.Markdown("### 全部问题\n所选日期内记录的每个问题（时间、问题、范围、结果、章节、用时等），按需生成。")
+    with gr.Row():
+        prepare = gr.Button("生成全部问题 CSV", size="sm", elem_id="questions-export")
+        everything = gr.DownloadButton("下载", size="sm", interactive=False, elem_id="questions-csv")
 
     def show(first: str | None, last: str | None) -> tuple[Any, ...]:
         if data is None:
@@ -199,10 +203,6 @@ def build(page: AdminPage) -> None:
             )
             for key, _, _ in TABLES
         ]
-        export = gr.DownloadButton(interactive=False)
-        if data.log is not None:
-            data.log.export_csv(path := folder / f"questions_{stem}.csv", board.start, board.end)
-            export = gr.DownloadButton(value=str(path), interactive=True)
         chart = board.tables["topics"].head(CHART_TOPICS)
         return (
             board.summary,
@@ -210,9 +210,24 @@ def build(page: AdminPage) -> None:
             chart,
             *(board.tables[key] for key, _, _ in TABLES),
             *downloads,
-            export,
+            gr.DownloadButton(value=None, interactive=False),  # made for other dates: not to be served
         )
+
+    def export_all(first: str | None, last: str | None) -> Any:
+        """Every logged question of the range as CSV: made on request, as it may run to many megabytes."""
+        if data is None or data.log is None:
+            gr.Warning(NO_LOG)
+            return gr.skip()
+        try:
+            chosen = date_range(first, last, date.today())
+        except ValueError:
+            gr.Warning(BAD_DATE)
+            return gr.skip()
+        name = f"questions_{chosen[0].isoformat()}_{chosen[1].isoformat()}.csv"
+        data.log.export_csv(path := folders.new() / name, *chosen)
+        return gr.DownloadButton(value=str(path), interactive=True)
 
     outputs = [summary, daily, words, *frames, *files, everything]
     gr.on(None, show, [start, end], outputs, **page.private)  # on load and whenever a date changes
     refresh.click(show, [start, end], outputs, **page.private)
+    prepare.click(export_all, [start, end], everything, **page.private)
