@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.collection import DocumentRows, best_rows
 from qa.script import to_simplified
 from qa.types import Chunk
 
@@ -73,6 +74,8 @@ class KeywordIndex:
     def __init__(self, ids: Sequence[str], doc_ids: Sequence[str], retriever: object | None) -> None:
         self.ids = list(ids)
         self.doc_ids = np.array(doc_ids, dtype=object)
+        self._rows = DocumentRows(doc_ids)
+        self._last: tuple[str, np.ndarray] | None = None
         self._bm25 = retriever
         self.fingerprint = fingerprint(self.ids)
 
@@ -99,15 +102,25 @@ class KeywordIndex:
         last = len(indptr) - 1
         return {token: int(indptr[i + 1] - indptr[i]) for token, i in vocab.items() if token and i < last}
 
-    def search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[KeywordHit]:
-        """Best `k` chunks for a query, optionally only from some documents."""
+    def _scores(self, query: str) -> np.ndarray | None:
+        """BM25 of every chunk for a query (None: nothing to search). The last query's are kept: a
+        comparison searches each of its plans with the same words (200 plans: 200 passes over 40,000)."""
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] == query:
+            return last[1]
         tokens = tokenize(query)
         if self._bm25 is None or not tokens:
-            return []
+            return None
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)  # type: ignore[attr-defined]
-        if doc_ids is not None:
-            scores = np.where(np.isin(self.doc_ids, list(doc_ids)), scores, 0.0)
-        order = np.argsort(-scores, kind="stable")[:k]
+        self._last = (query, scores)
+        return scores
+
+    def search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[KeywordHit]:
+        """Best `k` chunks for a query, optionally only from some documents."""
+        scores = self._scores(query)
+        if scores is None:
+            return []
+        order = best_rows(scores, k, None if doc_ids is None else self._rows.rows(doc_ids))
         return [KeywordHit(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
     def save(self, index_dir: Path) -> Path:

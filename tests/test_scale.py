@@ -9,10 +9,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.scale import copy_plans
 from ingest.index import Indexer
 from ingest.load import read_manifest
+from qa.collection import DocumentRows, best_rows
 from qa.corpus import Corpus
 from qa.embeddings import cached
 from qa.keywords import KeywordIndex
@@ -89,6 +92,28 @@ class RowLimitedClient:
 
     def delete_collection(self, name: str) -> None:
         self._client.delete_collection(name=name)
+
+
+@given(
+    st.lists(st.integers(0, 6), max_size=60),
+    st.integers(0, 70),
+    st.one_of(st.none(), st.sets(st.integers(0, 59))),
+)
+def test_best_rows_are_a_stable_sort_cut_short(values: list[int], k: int, subset: set[int] | None) -> None:
+    scores = np.asarray(values, dtype=np.float32) / 3  # few distinct values: many ties
+    rows = (
+        None if subset is None else np.asarray(sorted(i for i in subset if i < len(values)), dtype=np.int64)
+    )
+    every = np.arange(len(scores)) if rows is None else rows
+    expected = every[np.argsort(-scores[every], kind="stable")[:k]]
+    assert best_rows(scores, k, rows).tolist() == expected.tolist()
+
+
+def test_document_rows_pick_rows_by_document_in_order() -> None:
+    rows = DocumentRows(["b", "a", "b", "c", "a"])
+    assert rows.rows(["a"]).tolist() == [1, 4]
+    assert rows.rows(["c", "b"]).tolist() == [0, 2, 3]
+    assert rows.rows(["nowhere"]).tolist() == [] and rows.rows([]).tolist() == []
 
 
 def edited(path: Path, folder: Path) -> Path:
