@@ -24,9 +24,9 @@ _PAGE_NUMBER = re.compile(
 )
 EDGE_LINES = 2  # lines at the top and at the bottom of a page where running heads and footers sit
 RUNNING_SHARE = 0.3  # a line repeated at a page's edge on this share of the pages (and 3 or more) runs
-WRAP_SLACK = (
-    2.5  # a line ending within this many characters of the right margin is full (kinsoku moves up to 2)
-)
+# a line ending this many characters short of the margin may still have wrapped: line-break rules move an
+# opening quote down with what follows it, and keep a run such as "(街)100%" whole
+WRAP_SLACK = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +59,7 @@ def drop_running(pages: list[list[Line]]) -> list[list[Line]]:
     for lines in pages:
         edge = {id(line) for line in edges(lines)}
         body = [line for line in lines if id(line) not in edge or _edge_key(line.text) not in running]
-        if not any(
-            not line.rows for line in body
-        ):  # nothing but repeated lines: the page's text, not a frame
+        if all(line.rows for line in body):  # nothing but repeated lines: that is the page's text
             body = lines
         kept.append([line for line in body if id(line) not in edge or not _PAGE_NUMBER.match(line.text)])
     return kept

@@ -22,7 +22,8 @@ from ingest.tables import row_sentences
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 _HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_WORD_CHAR = re.compile(r"[A-Za-z0-9.%]")
+_WORD_CHAR = re.compile(r"[A-Za-z0-9.%:]")
+_OPENERS = "“‘「『（(〔【《〈[{"
 TABLE_RULES = 4  # path objects (rules, boxes) a page draws before it is searched for tables
 
 
@@ -74,9 +75,13 @@ def line_text(chars: list[Char]) -> str:
 
 
 def _lead(chars: list[Char]) -> float:
-    """Width of the line's first word: a run of Latin letters and digits, else its first character."""
-    end = 1
-    if _ASCII_WORD.match(chars[0].text):
+    """Width of what a wrap moved down at least: the first word (a Latin word or a Han character) with
+    the opening quotes and brackets before it, which never end a line."""
+    start = 0
+    while start < len(chars) - 1 and chars[start].text in _OPENERS:
+        start += 1
+    end = start + 1
+    if _ASCII_WORD.match(chars[start].text):
         while end < len(chars) and _WORD_CHAR.match(chars[end].text):
             end += 1
     return chars[end - 1].x1 - chars[0].x0
