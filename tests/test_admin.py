@@ -19,10 +19,12 @@ from qa.chain import QAChain
 from qa.settings import Settings
 from qa.store import ChunkStore, open_client
 from tests.fakes import BigramEmbeddings
+from tests.test_manage import BASE
 from tests.test_ui_app import free_port
 from tests.ui_index import plans_chain
 from ui.admin import AdminPage, admin_app, build_admin
 from ui.app import create, launch
+from ui.tabs.corpus import upload
 
 ADMIN = ("boss", "pa55-word")
 # Every way into a Gradio app: its page config, API description, queue, direct calls and uploads.
@@ -126,3 +128,18 @@ def test_without_admin_auth_there_is_no_admin_page(chain: QAChain, tmp_path: Pat
             assert httpx.request(method, url + path).status_code == 404, path
     finally:
         demo.close()
+
+
+def test_an_upload_of_too_many_files_indexes_none(tmp_path: Path) -> None:
+    page = admin_page(tmp_path)  # at most 3 files per upload
+    files = []
+    for n in range(4):
+        path = tmp_path / "in" / str(n) / f"plan{n}.txt"
+        path.parent.mkdir(parents=True)
+        path.write_text(BASE.replace("青梅区", f"青梅{n}区"), encoding="utf-8")
+        files.append(str(path))
+    outcomes, note = upload(page, files)
+    assert outcomes == [] and "最多上传 3 个" in note and page.corpus.documents() == []
+    outcomes, note = upload(page, files[:3])
+    assert [o.ok for o in outcomes] == [True, True, True] and "已索引 3 个文件" in note
+    assert {r.doc_id for r in page.corpus.documents()} == {"plan0", "plan1", "plan2"}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from ingest.load import SUFFIXES
-from ingest.manage import DocumentRow, ManagedCorpus, Outcome
+from ingest.manage import DocumentRow, ManagedCorpus, Outcome, Progress
 from ui.docs import status_text
 
 if TYPE_CHECKING:
@@ -39,6 +39,17 @@ def _listing(corpus: ManagedCorpus) -> tuple[list[list[Any]], Any]:
     return rows(documents), gr.update(choices=choices, value=None)
 
 
+def upload(page: AdminPage, paths: list[str], progress: Progress | None = None) -> tuple[list[Outcome], str]:
+    """Index the files Gradio received (each under its uploaded name) and say how it went; too many: none."""
+    if len(paths) > page.max_files:
+        return [], TOO_MANY.format(limit=page.max_files, count=len(paths))
+    if not paths:
+        return [], "请先选择文件。"
+    outcomes = page.corpus.add([(Path(p).name, Path(p)) for p in paths], progress)
+    good = sum(o.ok for o in outcomes)
+    return outcomes, f"已索引 {good} 个文件，{len(outcomes) - good} 个失败。"
+
+
 def build(page: AdminPage) -> None:
     """Upload box and result table; the document table with remove and re-read for the chosen one."""
     corpus = page.corpus
@@ -53,7 +64,7 @@ def build(page: AdminPage) -> None:
         type="filepath",
         elem_id="upload",
     )
-    upload = gr.Button("上传并索引", variant="primary", elem_id="upload-button")
+    send = gr.Button("上传并索引", variant="primary", elem_id="upload-button")
     results = gr.Dataframe(
         headers=RESULT_HEADERS, label="上传结果", interactive=False, elem_id="upload-results", wrap=True
     )
@@ -73,14 +84,7 @@ def build(page: AdminPage) -> None:
     message = gr.Markdown(elem_id="corpus-message")
 
     def add(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (how Gradio asks for progress)
-        paths = paths or []
-        if len(paths) > page.max_files:
-            listing = _listing(corpus)
-            return [], *listing, TOO_MANY.format(limit=page.max_files, count=len(paths)), None
-        uploads = [(Path(p).name, Path(p)) for p in paths]
-        outcomes = corpus.add(uploads, lambda fraction, text: progress(fraction, desc=text))
-        good = sum(o.ok for o in outcomes)
-        note = f"已索引 {good} 个文件，{len(outcomes) - good} 个失败。" if outcomes else "请先选择文件。"
+        outcomes, note = upload(page, paths or [], lambda fraction, text: progress(fraction, desc=text))
         return _results(outcomes), *_listing(corpus), note, None
 
     def drop(doc_id: str | None) -> tuple[Any, ...]:
@@ -102,7 +106,7 @@ def build(page: AdminPage) -> None:
         return *_listing(corpus), text
 
     listing_out = [table, chosen]
-    upload.click(add, files, [results, *listing_out, message, files], **page.changes)
+    send.click(add, files, [results, *listing_out, message, files], **page.changes)
     remove.click(drop, chosen, [*listing_out, message], **page.changes)
     reread.click(again, chosen, [*listing_out, message], **page.changes)
     refresh.click(lambda: _listing(corpus), None, listing_out, **page.private)
