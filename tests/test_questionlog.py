@@ -73,6 +73,34 @@ def test_no_column_could_hold_an_address_or_a_browser(tmp_path: Path) -> None:
     assert not words & {"ip", "addr", "address", "host", "client", "remote", "agent", "ua", "browser", "hash"}
 
 
+def test_a_question_keeps_its_content_words_and_a_reader_may_take_only_the_latest(tmp_path: Path) -> None:
+    log = seed(tmp_path / "q.sqlite3")
+    first = log.rows()[2]
+    assert first.question == "從化區森林覆蓋率是多少？" and first.words == ("从化区", "森林", "覆盖率")
+    assert [r.id for r in log.rows(limit=3)] == [8, 9, 10]
+    assert [r.id for r in log.rows(date(2026, 11, 20), date(2026, 11, 21), limit=3)] == [2, 3, 4]
+    assert log.count(date(2026, 11, 24), date(2026, 11, 24)) == 2 and log.count() == 10
+
+
+def test_a_log_written_before_words_were_kept_is_read_and_written(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    with sqlite3.connect(path) as conn:  # the first release's table
+        conn.execute(
+            "CREATE TABLE questions (id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL,"
+            " day TEXT NOT NULL, session TEXT NOT NULL, source TEXT NOT NULL, question TEXT NOT NULL,"
+            " district TEXT NOT NULL,"
+            " script TEXT NOT NULL, refused INTEGER NOT NULL, probability REAL, cited TEXT NOT NULL,"
+            " nearest TEXT NOT NULL, latency_ms REAL, backend TEXT NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO questions VALUES (1, 0, '2026-01-01', '', 'chat', '旧问题', '', 'zh-Hans', 0, NULL,"
+            " '[]', '[]', NULL, 'extractive')"
+        )
+    log = QuestionLog(path)
+    log.record(answer("地铁规划", False, (METRO,), 1.0))
+    assert [(r.question, r.words) for r in log.rows()] == [("旧问题", ()), ("地铁规划", ("地铁",))]
+
+
 def test_the_questions_are_bounded_in_length_and_count(tmp_path: Path) -> None:
     log = QuestionLog(tmp_path / "q.sqlite3", max_rows=5)
     for i in range(12):

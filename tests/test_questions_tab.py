@@ -42,6 +42,11 @@ def test_the_summary_counts_questions_sessions_refusals_and_votes(tmp_path: Path
     assert set(board.tables) == {key for key, _, _ in TABLES}
     assert board.per_day["问题数"].sum() == 6
     assert "没有记录到问题" in dashboard(data, date(2020, 1, 1), date(2020, 1, 2)).summary
+    latest = dashboard(data, FIRST_DAY, date(2026, 11, 30), limit=4)
+    assert "共 **10** 个问题（下列各表统计其中最近的 4 个）" in latest.summary
+    assert latest.per_day["问题数"].sum() == 10  # the chart counts every question
+    assert latest.tables["slowest"]["问题"].tolist()[0] == "荔湾区小学学位怎么增加？"
+    assert "从化区森林覆盖率目标是多少？" not in latest.tables["sections"].to_string()  # the oldest is out
 
 
 def test_without_a_log_the_dashboard_says_how_to_turn_it_on_and_still_shows_votes(tmp_path: Path) -> None:

@@ -30,8 +30,12 @@ def seeded(tmp_path: Path) -> QuestionLog:
 
 
 def test_questions_per_day_count_both_outcomes_and_fill_quiet_days(tmp_path: Path) -> None:
-    rows = seeded(tmp_path).rows()
-    frame = per_day(rows, date(2026, 11, 19), date(2026, 11, 26))
+    log = seeded(tmp_path)
+    assert log.daily(date(2026, 11, 22), date(2026, 11, 22)) == {
+        ("2026-11-22", False): 1,
+        ("2026-11-22", True): 1,
+    }
+    frame = per_day(log.daily(), date(2026, 11, 19), date(2026, 11, 26))
     counts = {(d, o): n for d, o, n in frame.itertuples(index=False)}
     assert counts[("2026-11-20", ANSWERED)] == 2 and counts[("2026-11-20", REFUSED)] == 0
     assert counts[("2026-11-22", ANSWERED)] == 1 and counts[("2026-11-22", REFUSED)] == 1

@@ -19,11 +19,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from qa.script import detect_script
 from qa.types import Answer
 from ui.feedback import spreadsheet_safe
+from ui.topics import words
 
 QUESTION_CHARS = 500  # the chain's default question limit: longer text is not a question anyone asked
 SECTION_CHARS = 200
@@ -31,21 +34,9 @@ MAX_CITED = 5
 MAX_NEAREST = 3  # as many as a refusal names
 MAX_ROWS = 200_000  # about 100 MB at the longest questions; the oldest rows go first
 DAY_SECONDS = 86_400
-COLUMNS = (
-    "id",
-    "time",
-    "day",
-    "session",
-    "source",
-    "question",
-    "district",
-    "script",
-    "refused",
-    "probability",
-    "cited",
-    "nearest",
-    "latency_ms",
-    "backend",
+COLUMNS = tuple(
+    "id time day session source question district script"
+    " refused probability cited nearest latency_ms backend words".split()
 )
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS questions (
@@ -62,7 +53,8 @@ CREATE TABLE IF NOT EXISTS questions (
     cited TEXT NOT NULL,
     nearest TEXT NOT NULL,
     latency_ms REAL,
-    backend TEXT NOT NULL
+    backend TEXT NOT NULL,
+    words TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS questions_day ON questions (day);
 CREATE INDEX IF NOT EXISTS questions_time ON questions (time);
@@ -89,6 +81,7 @@ class LoggedQuestion:
     nearest: tuple[Section, ...]  # for a refusal: the sections it named instead
     latency_ms: float | None
     backend: str
+    words: tuple[str, ...] = ()  # the question's content words (ui.topics), what its topics are counted from
 
     def cells(self) -> tuple[object, ...]:
         """The row in COLUMNS order, sections written as 'doc: section; …', time in ISO form."""
@@ -96,7 +89,7 @@ class LoggedQuestion:
         cited, nearest = (sections_text(s) for s in (self.cited, self.nearest))
         return (self.id, stamp, self.day, self.session, self.source, self.question, self.district,
                 self.script, int(self.refused), self.probability, cited, nearest, self.latency_ms,
-                self.backend)  # fmt: skip
+                self.backend, " ".join(self.words))  # fmt: skip
 
 
 def sections_text(sections: Sequence[Section]) -> str:
@@ -146,6 +139,10 @@ class QuestionLog:
             "PRAGMA secure_delete=ON"
         )  # a purged question is overwritten, not left in free pages
         self._conn.executescript(_SCHEMA)
+        if "words" not in {
+            r[1] for r in self._conn.execute("PRAGMA table_info(questions)")
+        }:  # logs before it
+            self._conn.execute("ALTER TABLE questions ADD COLUMN words TEXT NOT NULL DEFAULT ''")
         self._purged = 0.0
         self._closed = threading.Event()
         self.purge()
@@ -197,6 +194,7 @@ class QuestionLog:
             _sections(nearest, MAX_NEAREST),
             round(total, 1) if total is not None else None,
             answer.backend,
+            " ".join(words(answer.question)),
         )
         try:
             with self._lock:
@@ -229,29 +227,39 @@ class QuestionLog:
         if self.days is None:
             return 0
         cursor = self._conn.execute("DELETE FROM questions WHERE time < ?", (now - self.days * DAY_SECONDS,))
-        if (
-            cursor.rowcount > 0
-        ):  # the WAL still holds the purged rows as first written: fold it in and empty it
+        if cursor.rowcount > 0:  # the WAL still holds the purged rows as first written: fold it in, empty it
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return cursor.rowcount
 
-    def rows(self, start: date | None = None, end: date | None = None) -> list[LoggedQuestion]:
-        """The questions asked from start to end (both days included; open when None), oldest first."""
-        low = start.isoformat() if start else ""
-        high = end.isoformat() if end else "9999-12-31"
+    def rows(
+        self, start: date | None = None, end: date | None = None, limit: int | None = None
+    ) -> list[LoggedQuestion]:
+        """The questions asked from start to end (both days included; open when None), oldest first.
+
+        With a limit, only the latest `limit` of them.
+        """
         with self._lock:
             self._purge_if_due()
             found = self._conn.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM questions WHERE day BETWEEN ? AND ? ORDER BY id",
-                (low, high),
+                f"SELECT {', '.join(COLUMNS)} FROM questions WHERE day BETWEEN ? AND ? ORDER BY id DESC"
+                " LIMIT ?",
+                (*_days(start, end), -1 if limit is None else limit),
             ).fetchall()
-        return [_logged(r) for r in found]
+        return [_logged(r) for r in reversed(found)]
 
-    def count(self) -> int:
-        """How many questions the log holds."""
+    def count(self, start: date | None = None, end: date | None = None) -> int:
+        """How many questions the log holds from start to end (all when None)."""
+        return sum(self.daily(start, end).values())
+
+    def daily(self, start: date | None = None, end: date | None = None) -> dict[tuple[str, bool], int]:
+        """Questions per (day, refused) from start to end, counted by SQLite (days without any left out)."""
         with self._lock:
-            (n,) = self._conn.execute("SELECT count(*) FROM questions").fetchone()
-        return int(n)
+            found = self._conn.execute(
+                "SELECT day, refused, count(*) FROM questions WHERE day BETWEEN ? AND ?"
+                " GROUP BY day, refused",
+                _days(start, end),
+            ).fetchall()
+        return {(day, bool(refused)): n for day, refused, n in found}
 
     def export_csv(self, out: Path, start: date | None = None, end: date | None = None) -> int:
         """Write the questions as CSV (UTF-8 with BOM; formula-safe cells); return how many."""
@@ -270,22 +278,22 @@ class QuestionLog:
             self._conn.close()
 
 
-def _logged(row: tuple[object, ...]) -> LoggedQuestion:
+def _days(start: date | None, end: date | None) -> tuple[str, str]:
+    return (start.isoformat() if start else "", end.isoformat() if end else "9999-12-31")
+
+
+@lru_cache(maxsize=4096)
+def _pairs(text: str) -> tuple[Section, ...]:
+    """Sections from their JSON (cached: most questions cite the same few sections)."""
+    return tuple((doc, section) for doc, section in json.loads(text))
+
+
+def _logged(row: tuple[Any, ...]) -> LoggedQuestion:
+    """A row as SQLite returns it (ints, floats, text, NULL as None) in COLUMNS order."""
     (id_, when, day, session, source, question, district, script, refused, probability, cited, nearest,
-     latency, backend) = row  # fmt: skip
+     latency, backend, said) = row  # fmt: skip
     return LoggedQuestion(
-        id=int(str(id_)),
-        time=float(str(when)),
-        day=str(day),
-        session=str(session),
-        source=str(source),
-        question=str(question),
-        district=str(district),
-        script=str(script),
-        refused=bool(refused),
-        probability=float(str(probability)) if probability is not None else None,
-        cited=tuple((str(d), str(s)) for d, s in json.loads(str(cited))),
-        nearest=tuple((str(d), str(s)) for d, s in json.loads(str(nearest))),
-        latency_ms=float(str(latency)) if latency is not None else None,
-        backend=str(backend),
-    )
+        id_, when, day, session, source, question, district, script, bool(refused), probability,
+        _pairs(cited), _pairs(nearest),
+        latency, backend, tuple(said.split()),
+    )  # fmt: skip

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
-import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from functools import lru_cache
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 
@@ -28,19 +24,6 @@ ANSWERED, REFUSED = "已回答", "未回答"
 EXAMPLES = 3  # questions shown beside a count, so staff see what the count is made of
 MAX_DAYS = 366  # a chart wider than a year of bars says nothing more
 NO_SECTION = ("", "（无相近章节）")
-# Words every resident's question has (question words, fillers, the name of the thing asked about): a topic
-# made of them says nothing. Simplified, as questions are compared after conversion; Cantonese included.
-STOPWORDS = frozenset(
-    """什么 哪些 哪个 哪里 哪儿 如何 怎么 怎样 怎么样 多少 几个 是否 有没有 是不是 请问 关于 有关 方面 情况
-    时候 主要 问题 规划 计划 纲要 十四五 十三五 期间 我们 你们 现在 目前 今年 明年 未来 可以 能够 需要
-    一下 一些
-    这个 那个 这些 那些 还有 以及 什么样 具体 内容 提出 提到 点样 乜嘢 边个 边度 系咪 有冇 区里 本区
-    what which how where when does did do is are the a an of in on for to and or plan plans district
-    http https www com
-    """.split()
-)
-_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z][a-z-]{2,}")
-_ASKING = re.compile(r"^几|^什么|(.)[不没]\1")  # 几所, 什么时候, 够不够, 有没有: the asking, not the topic
 
 
 def day_range(start: date, end: date) -> list[str]:
@@ -49,17 +32,12 @@ def day_range(start: date, end: date) -> list[str]:
     return [(end - timedelta(days=n)).isoformat() for n in range(days, -1, -1)]
 
 
-def per_day(
-    rows: Sequence[LoggedQuestion], start: date | None = None, end: date | None = None
-) -> pd.DataFrame:
-    """Questions per day, answered and not, one line per day and outcome (days without any count 0)."""
-    counts = Counter((r.day, REFUSED if r.refused else ANSWERED) for r in rows)
-    first = start or (date.fromisoformat(rows[0].day) if rows else date.today())
-    last = end or (date.fromisoformat(rows[-1].day) if rows else first)
+def per_day(counts: Mapping[tuple[str, bool], int], start: date, end: date) -> pd.DataFrame:
+    """Questions per day, answered and not (QuestionLog.daily), one line per day and outcome, quiet days 0."""
     records = [
-        {"日期": day, "结果": outcome, "问题数": counts.get((day, outcome), 0)}
-        for day in day_range(first, last)
-        for outcome in (ANSWERED, REFUSED)
+        {"日期": day, "结果": REFUSED if refused else ANSWERED, "问题数": counts.get((day, refused), 0)}
+        for day in day_range(start, end)
+        for refused in (False, True)
     ]
     return pd.DataFrame(records, columns=["日期", "结果", "问题数"])
 
@@ -97,29 +75,14 @@ def unmet_demand(rows: Iterable[LoggedQuestion], n: int = 50) -> pd.DataFrame:
     return _grouped(groups, "最接近的章节", "未答问题数", n)
 
 
-@lru_cache(maxsize=1)
-def _jieba() -> ModuleType:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
-def words(question: str, exclude: frozenset[str] = frozenset()) -> set[str]:
-    """The content words of a question (Simplified, lower-case; stop words, digits and `exclude` left out)."""
-    tokens = _jieba().lcut(to_simplified(question).lower())
-    return {
-        t for t in tokens if _WORD.fullmatch(t) and not _ASKING.search(t) and t not in STOPWORDS | exclude
-    }
-
-
 def topics(rows: Iterable[LoggedQuestion], n: int = 30, exclude: Iterable[str] = ()) -> pd.DataFrame:
-    """The words most questions contain: a word counts once per question; recent examples beside it."""
+    """The words most questions contain (as logged, `exclude` left out), with recent examples beside them."""
     skip = frozenset(to_simplified(w).lower() for w in exclude)
     asked: dict[str, list[str]] = defaultdict(list)
     for row in rows:
-        for word in words(row.question, skip):
-            asked[word].append(row.question)
+        for word in row.words:
+            if word not in skip:
+                asked[word].append(row.question)
     ranked = sorted(asked.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:n]
     records = [{"关键词": word, "问题数": len(qs), "例句": _examples(qs)} for word, qs in ranked]
     return pd.DataFrame(records, columns=["关键词", "问题数", "例句"])

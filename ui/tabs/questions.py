@@ -17,7 +17,7 @@ from qa.settings import Settings
 from qa.store import StoreError
 from ui.downloads import DownloadFolders
 from ui.feedback import FeedbackStore
-from ui.questionlog import QuestionLog
+from ui.questionlog import LoggedQuestion, QuestionLog
 from ui.questionstats import (
     downvotes,
     per_day,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 TITLE = "问题看板"
 ID = "questions"
 DEFAULT_DAYS = 30
+MAX_ROWS = 50_000  # questions the tables are built from (the latest): a few seconds' work at most
 CHART_TOPICS = 15
 LOG_OFF = (
     "**问题日志未开启。** 设置 `PLANQA_QUESTION_LOG`（SQLite 文件路径）后，"
@@ -90,12 +91,17 @@ def date_range(start: str | None, end: str | None, today: date) -> tuple[date, d
     return (first, last) if first <= last else (last, first)
 
 
-def dashboard(data: QuestionData, start: date, end: date, names: Iterable[str] = ()) -> Dashboard:
+def dashboard(
+    data: QuestionData, start: date, end: date, names: Iterable[str] = (), limit: int = MAX_ROWS
+) -> Dashboard:
     """Read the log and the feedback for the days from start to end and build every table.
 
-    `names` (the plans' place names, in every second question) are left out of the topics.
+    Counts per day cover every question; the tables, the latest `limit` of them. `names` (the plans' place
+    names, in every second question) are left out of the topics.
     """
-    rows = data.log.rows(start, end) if data.log is not None else []
+    log = data.log
+    counts = log.daily(start, end) if log is not None else {}
+    rows = log.rows(start, end, limit=limit) if log is not None else []
     disliked = downvotes(data.feedback.rows(), start, end)
     tables = {
         "unmet": unmet_demand(rows),
@@ -104,23 +110,30 @@ def dashboard(data: QuestionData, start: date, end: date, names: Iterable[str] =
         "downvotes": disliked,
         "slowest": slowest(rows),
     }
-    return Dashboard(
-        start, end, _summary(data, rows, len(disliked), start, end), per_day(rows, start, end), tables
-    )
+    summary = _summary(data, counts, rows, len(disliked), f"{start.isoformat()} 至 {end.isoformat()}")
+    return Dashboard(start, end, summary, per_day(counts, start, end), tables)
 
 
-def _summary(data: QuestionData, rows: list[Any], disliked: int, start: date, end: date) -> str:
-    span = f"{start.isoformat()} 至 {end.isoformat()}"
+def _summary(
+    data: QuestionData,
+    counts: dict[tuple[str, bool], int],
+    rows: list[LoggedQuestion],
+    disliked: int,
+    span: str,
+) -> str:
     if data.log is None:
         return f"{LOG_OFF}\n\n{span}：👎 {disliked} 条。"
-    if not rows:
+    total = sum(counts.values())
+    if not total:
         return f"{span}：没有记录到问题。"
-    refused = sum(r.refused for r in rows)
+    refused = sum(n for (_, was_refused), n in counts.items() if was_refused)
     times = [r.latency_ms for r in rows if r.latency_ms is not None]
     median = f"，中位用时 {statistics.median(times):.0f} 毫秒" if times else ""
+    sessions = len({r.session for r in rows if r.session})
+    shown = f"（下列各表统计其中最近的 {len(rows)} 个）" if len(rows) < total else ""
     return (
-        f"{span}：共 **{len(rows)}** 个问题，来自 {len({r.session for r in rows if r.session})} 个会话；"
-        f"未能回答 **{refused}** 个（{refused / len(rows):.0%}）{median}；👎 {disliked} 条。"
+        f"{span}：共 **{total}** 个问题{shown}，来自 {sessions} 个会话；"
+        f"未能回答 **{refused}** 个（{refused / total:.0%}）{median}；👎 {disliked} 条。"
     )
 
 
