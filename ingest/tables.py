@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 Cell = str | None  # None: a cell covered by a merge (the cell above or to the left holds the text)
-FIELD_SEP = "；"
+FIELD_SEP = "，"  # not "；": that ends a sentence, and a row must stay one sentence to be quoted whole
 KEY_SEP = "："
 _SPACE = re.compile(r"\s+")
 _HAN = "\u3400-\u9fff\uf900-\ufaff"
@@ -24,7 +24,7 @@ def _clean(cell: Cell) -> str:
         latin = text[-1:].isascii() and text[-1:].isalpha() and part[:1].isascii() and part[:1].isalpha()
         text += (" " if latin else "") + part
     text = _SPACE_IN_HAN.sub("", text)
-    return _SPACE.sub(" ", text).replace(FIELD_SEP, "，")
+    return _SPACE.sub(" ", text).replace(FIELD_SEP, "、")
 
 
 def _filled(rows: Sequence[Sequence[Cell]]) -> list[list[str]]:

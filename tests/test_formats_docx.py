@@ -137,10 +137,37 @@ def test_table_rows_carry_their_header_and_merged_cells(tmp_path: Path) -> None:
     chunks = split_document(doc, parse_outline(doc))
     rows = [c for c in chunks if c.kind == "table"]
     assert [c.text for c in rows] == [
-        "类别：经济发展；指标：地区生产总值；单位：亿元；2020年：386.31；2025年目标：550；属性：预期性",
-        "类别：经济发展；指标：森林覆盖率；单位：%；2020年：69.1；2025年目标：69；属性：约束性",
-        "类别：绿色低碳；指标：单位GDP能耗降低；单位：%；2025年目标：14；属性：约束性",
+        "类别：经济发展，指标：地区生产总值，单位：亿元，2020年：386.31，2025年目标：550，属性：预期性",
+        "类别：经济发展，指标：森林覆盖率，单位：%，2020年：69.1，2025年目标：69，属性：约束性",
+        "类别：绿色低碳，指标：单位GDP能耗降低，单位：%，2025年目标：14，属性：约束性",
     ]
     assert {c.section_path for c in rows} == {("第二章 主要目标", "表2 “十四五”主要指标")}
     assert all(c.text == doc.text[c.char_start : c.char_end] for c in chunks)
     assert [c.text for c in chunks if c.kind == "body"][-1].endswith(BODY)
+
+
+@pytest.mark.slow
+def test_a_target_question_is_answered_from_its_table_row(tmp_path: Path) -> None:
+    from tests.commands import planqa
+
+    document = docx.Document()
+    document.add_paragraph("某某区国民经济和社会发展第十四个五年规划和2035年远景目标纲要")
+    document.add_heading("第一章 发展基础", level=1)
+    document.add_paragraph("“十三五”期间，某某区经济保持平稳增长，生态环境持续改善，民生福祉不断增进。")
+    document.add_heading("第二章 主要目标", level=1)
+    document.add_paragraph("到2025年，全区经济实力明显增强，生态环境质量保持全市前列。")
+    document.add_paragraph("表1 “十四五”时期经济社会发展主要指标")
+    table = document.add_table(rows=len(INDICATORS), cols=len(INDICATORS[0]), style="Table Grid")
+    for row, values in zip(table.rows, INDICATORS, strict=True):
+        for cell, text in zip(row.cells, values, strict=True):
+            cell.text = text
+    document.add_heading("第三章 保障措施", level=1)
+    document.add_paragraph("加强组织领导，健全规划实施机制。")
+    path = tmp_path / "moumou.docx"
+    document.save(str(path))
+    index = tmp_path / "index"
+
+    assert planqa("ingest", "--index", str(index), "--quiet", str(path)).returncode == 0
+    answer = planqa("ask", "--index", str(index), "地区生产总值2025年的目标是多少？")
+    assert answer.returncode == 0, answer.stderr
+    assert "550" in answer.stdout and "表1 “十四五”时期经济社会发展主要指标" in answer.stdout, answer.stdout

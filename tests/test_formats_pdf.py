@@ -72,9 +72,9 @@ def test_ruled_table_rows_read_with_their_header(tmp_path: Path) -> None:
     doc = load_document(path)
     chunks = [c for c in split_document(doc, parse_outline(doc)) if c.kind == "table"]
     assert [c.text for c in chunks] == [
-        "指标：地区生产总值；单位：亿元；2020年：386.31；2025年目标：550；属性：预期性",
-        "指标：森林覆盖率；单位：%；2020年：69.1；2025年目标：69；属性：约束性",
-        "指标：单位GDP能耗降低；单位：%；2025年目标：14；属性：约束性",  # an empty cell says nothing
+        "指标：地区生产总值，单位：亿元，2020年：386.31，2025年目标：550，属性：预期性",
+        "指标：森林覆盖率，单位：%，2020年：69.1，2025年目标：69，属性：约束性",
+        "指标：单位GDP能耗降低，单位：%，2025年目标：14，属性：约束性",  # an empty cell says nothing
     ]
     assert {c.section_path for c in chunks} == {("第一章 总体要求", "表1 主要指标")}
     assert [c.term for c in chunks] == ["第1行", "第2行", "第3行"]

@@ -121,7 +121,7 @@ def test_docx_paragraphs_and_table_in_body_order(tmp_path: Path, paragraph: str)
     assert [line.text for line in doc.lines] == [
         "第一章 发展基础",
         paragraph,
-        "指标：地区生产总值；单位：亿元；2025年：500",  # a table row reads with its header (ingest.tables)
+        "指标：地区生产总值，单位：亿元，2025年：500",  # a table row reads with its header (ingest.tables)
         "第二章 总体要求",
         "坚持新发展理念。",
     ]
