@@ -2,8 +2,8 @@
 
 Everything here is read from the indexed plans (their sections, titles and text), never written in code:
 follow-ups are the cited sections' neighbours phrased as questions, a refusal names the plans covered and
-its nearest sections, a question naming what only another district's plan holds is offered that plan,
-and a broad question (交通、教育、医疗都有什么规划) is offered its parts.
+its nearest sections, and both offer the other places to ask that qa/redirect.py finds (another
+district's plan, a broad question's parts).
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jieba
-
-from qa.corpus import Corpus, District
+from qa.corpus import Corpus
 from qa.periods import plans
 from qa.prompts import NEAREST, REFUSAL, phrase
-from qa.question import parts
+from qa.redirect import Switch, broad_parts, elsewhere
 from qa.script import to_script, to_simplified
 from qa.types import Chunk, Citation, Hit, Script
 
@@ -50,31 +48,12 @@ NEXT = {"zh-Hans": "接着问：", "zh-Hant": "接著問：", "en": "You could a
 MEASURES = "{district}在{heading}方面有哪些举措？"
 MEANING = "“{term}”是什么意思？"
 
-_HAN_ONLY = re.compile(r"[\u3400-\u9fff]+")
-MIN_OWNED = 3  # times a word occurs in another plan before it is taken as that plan's
 # Numbering before a heading's words: 第三章, 第一节, 一、, （二）, 3., 附件2
 _NUMBERING = re.compile(
     r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[章节篇部分条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]"
     r"|\d+\s*[.、．]|附件\s*\d*)\s*"
 )
 _CLAUSE = re.compile(r"[,，;；]")
-# A broad question: a list of topics, then 都/分别 and what is asked of each (有什么规划, 有哪些举措 …).
-_ASKED_OF_EACH = re.compile(
-    r"(?:等?方面)?(?:都|分别|各自|各)?(?:有什么|有哪些|有啥|有何|是什么|是怎样|怎么样|如何|怎样|哪些)"
-)
-_ALL_OF_THEM = re.compile(r"^(?:等?方面)?都")
-_LEAD_IN = re.compile(r"^(?:等?方面)?(?:都|分别|各自|各)")
-_JOINER = re.compile(r"以及|、|和|与|及|跟|，|,")
-MAX_TOPIC = 12  # characters of one listed topic
-
-
-@dataclass(frozen=True, slots=True)
-class Switch:
-    """Another district whose plan alone holds words of the question: ask again with it chosen."""
-
-    doc_id: str
-    district: str  # Simplified name, as the plan gives it
-    names: tuple[str, ...]  # the question's words found only in that plan (Simplified)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +69,8 @@ class Guidance:
 
 @dataclass(frozen=True, slots=True)
 class _Outline:
-    """What suggestions read from one snapshot: each plan's text and its sections in order."""
+    """What follow-ups read from one snapshot: each plan's sections in order."""
 
-    texts: dict[str, str]  # doc_id → Simplified text and headings
     sections: dict[str, tuple[tuple[str, ...], ...]]  # doc_id → section paths, in document order
     first: dict[tuple[str, tuple[str, ...]], Chunk]  # (doc_id, path) → the section's first chunk
 
@@ -107,17 +85,13 @@ def _outline(corpus: Corpus) -> _Outline:
         known = _OUTLINES.get(corpus)
         if known is not None:
             return known
-        texts: dict[str, list[str]] = {}
         first: dict[tuple[str, tuple[str, ...]], Chunk] = {}
         for chunk in sorted(corpus.chunks.values(), key=lambda c: (c.doc_id, c.line_start)):
-            texts.setdefault(chunk.doc_id, []).append(f"{chunk.norm_path}\n{chunk.norm}")
             first.setdefault((chunk.doc_id, chunk.section_path), chunk)
         sections: dict[str, list[tuple[str, ...]]] = {}
         for doc_id, path in first:
             sections.setdefault(doc_id, []).append(path)
-        made = _Outline(
-            {d: "\n".join(t) for d, t in texts.items()}, {d: tuple(p) for d, p in sections.items()}, first
-        )
+        made = _Outline({d: tuple(p) for d, p in sections.items()}, first)
         _OUTLINES[corpus] = made
         return made
 
@@ -162,96 +136,6 @@ def covered(corpus: Corpus, script: Script) -> tuple[str, ...]:
 
 def _prose(script: Script) -> Script:
     return script if script in {"zh-Hans", "zh-Hant"} else "zh-Hans"
-
-
-def _district(corpus: Corpus, value: str) -> District | None:
-    value = to_simplified(value).lower()
-    return next((d for d in corpus.districts if value in {d.doc_id, d.name, *d.aliases}), None)
-
-
-def elsewhere(corpus: Corpus, question: str, district: str | None) -> tuple[Switch, ...]:
-    """Districts left out of the chosen scope whose plan alone holds some of the question's words.
-
-    A question naming the chosen district stays there; one naming another district is offered it. Else a
-    word "belongs" to another plan when it occurs there often (a landmark such as 白鹅潭, a project) and
-    never in the chosen plan; words are whole jieba words or runs of them, so no chance pair of characters
-    across two words moves a question.
-    """
-    chosen = _district(corpus, district) if district else None
-    if chosen is None:
-        return ()
-    text = to_simplified(question).lower()
-    if _names(chosen, text):
-        return ()
-    texts = _outline(corpus).texts
-    mine = [texts.get(d.doc_id, "") for d in corpus.districts if d.name == chosen.name]
-    offers: dict[str, Switch] = {}
-    for other in corpus.districts:
-        if other.name == chosen.name or other.name in offers or other.doc_id not in texts:
-            continue
-        named = _names(other, text)
-        words = named or _owned(text, texts[other.doc_id], mine)
-        if words:
-            offers[other.name] = Switch(other.doc_id, other.name, words)
-    return tuple(offers.values())
-
-
-def _names(district: District, text: str) -> tuple[str, ...]:
-    return tuple(a for a in district.aliases if a in text)[:1]  # aliases run longest first
-
-
-def _owned(text: str, theirs: str, mine: Sequence[str]) -> tuple[str, ...]:
-    """The longest runs of whole words of a question often in `theirs` and never in `mine`."""
-    words = [w for w in jieba.lcut(text) if w.strip()]
-    found: list[str] = []
-    for i in range(len(words)):
-        best = ""
-        for j in range(i + 1, len(words) + 1):
-            run = "".join(words[i:j])
-            if not _HAN_ONLY.fullmatch(run) or theirs.count(run) < MIN_OWNED:
-                break
-            if len(run) >= 2 and not any(run in m for m in mine):
-                best = run
-        if best:
-            found.append(best)
-    kept = [w for w in dict.fromkeys(found) if not any(w != o and w in o for o in found)]
-    # Rarest in general Chinese first (jieba's dictionary frequency): a name before a common word.
-    return tuple(sorted(kept, key=lambda w: (jieba.get_FREQ(w) or 0, -len(w))))
-
-
-def broad_parts(corpus: Corpus, question: str) -> tuple[str, ...]:
-    """A broad question's topics as one question each (交通、教育、医疗都有什么规划 → 交通有什么规划？…).
-
-    What comes before the first topic (某某区的, 我想知道) goes with every part. A list of districts is
-    not broad: the chain answers it per district.
-    """
-    aliases = {a for d in corpus.districts for a in d.aliases}
-    for piece in parts(question):
-        text = to_simplified(piece).strip().rstrip("？?。.！!")
-        asked = _ASKED_OF_EACH.search(text)
-        if asked is None:
-            continue
-        head, tail = text[: asked.start()], text[asked.start() :]
-        topics = [t.strip() for t in _JOINER.split(head)]
-        if len(topics) < 2 or not all(1 < len(t) <= MAX_TOPIC for t in topics[1:]) or not topics[0]:
-            continue
-        if not (len(topics) > 2 or _ALL_OF_THEM.match(tail)):
-            continue  # "生态保护和修复有哪些举措" is one topic; a list needs three items or 都
-        lead, topics[0] = _lead(topics[0], min(len(t) for t in topics[1:]))
-        if not topics[0] or any(t.lower() in aliases for t in topics):
-            continue
-        ask = _LEAD_IN.sub("", tail)
-        return tuple(f"{lead}{t}{ask}？" for t in topics)
-    return ()
-
-
-def _lead(first: str, shortest: int) -> tuple[str, str]:
-    """Split the first listed item into what leads up to the list and the topic itself (by jieba words)."""
-    words = jieba.lcut(first)
-    topic = ""
-    while words and len(topic) < shortest:
-        topic = words.pop() + topic
-    return "".join(words), topic
 
 
 def heading_question(chunk: Chunk, district: str) -> str:

@@ -9,9 +9,10 @@ import pytest
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.prompts import CANNOT_ANSWER_PHRASE
+from qa.redirect import broad_parts, elsewhere
 from qa.script import detect_script, to_simplified, to_traditional
 from qa.settings import REPO_ROOT
-from qa.suggest import Guidance, broad_parts, elsewhere, follow_ups, guide, heading_question, refusal_text
+from qa.suggest import Guidance, follow_ups, guide, heading_question, refusal_text
 from tests.ui_index import plans_chain
 
 GDP = "从化区2020年的地区生产总值是多少？"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from qa.suggest import Guidance, Switch
+from qa.redirect import Switch
+from qa.suggest import Guidance
 from qa.types import Answer, Chunk, Citation
 from ui.render import Turn, answer_html, near_id, sources_html
 

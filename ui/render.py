@@ -12,8 +12,9 @@ from html import escape
 from uuid import uuid4
 
 from qa.prompts import NEAREST, phrase
+from qa.redirect import Switch
 from qa.script import detect_script, to_script
-from qa.suggest import NEXT, SPLIT, SWITCH, Guidance, Switch, plans_line, switch_line
+from qa.suggest import NEXT, SPLIT, SWITCH, Guidance, plans_line, switch_line
 from qa.types import Answer, Chunk, Citation, Script
 from qa.verify import printable
 
