@@ -23,20 +23,22 @@ _STEMS = "甲乙丙丁戊己庚辛壬癸"
 
 
 def _chinese(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (list numbers stay small)."""
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五, 110 → 一百一十; from 1000 on, digits."""
+    if n < 1 or n >= 1000:
+        return str(n)
     if n < 10:
         return _CHINESE_DIGITS[n]
     if n < 100:
         tens, ones = divmod(n, 10)
         return ("" if tens == 1 else _CHINESE_DIGITS[tens]) + "十" + (_CHINESE_DIGITS[ones] if ones else "")
     hundreds, rest = divmod(n, 100)
-    middle = (
-        ""
-        if not rest
-        else ("零" if rest < 10 else "")
-        + (_chinese(rest) if rest >= 20 or rest < 10 else "一" + _chinese(rest))
-    )
-    return _CHINESE_DIGITS[hundreds] + "百" + middle
+    if not rest:
+        tail = ""
+    elif rest < 10:
+        tail = "零" + _CHINESE_DIGITS[rest]
+    else:
+        tail = ("一" if rest < 20 else "") + _chinese(rest)
+    return _CHINESE_DIGITS[hundreds] + "百" + tail
 
 
 def _roman(n: int) -> str:
