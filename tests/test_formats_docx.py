@@ -109,8 +109,8 @@ def test_list_numbers_are_written_back_and_read_as_headings(tmp_path: Path) -> N
     ("n", "fmt", "written"),
     [(1, "chineseCounting", "一"), (12, "chineseCountingThousand", "十二"), (20, "chineseCounting", "二十"),
      (3, "decimalEnclosedCircle", "③"), (4, "lowerRoman", "iv"), (2, "upperLetter", "B"), (7, "decimal", "7"),
-     (2, "ideographTraditional", "乙"), (105, "chineseCounting", "一百零五"), (110, "chineseCounting", "一百一十"),
-     (1200, "chineseCounting", "1200"), (0, "chineseCounting", "0")],
+     (2, "ideographTraditional", "乙"), (105, "chineseCounting", "一百零五"),
+     (110, "chineseCounting", "一百一十"), (1200, "chineseCounting", "1200"), (0, "chineseCounting", "0")],
 )  # fmt: skip
 def test_word_number_formats(n: int, fmt: str, written: str) -> None:
     assert number_text(n, fmt) == written
