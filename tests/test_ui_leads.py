@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from html import unescape
+from pathlib import Path
 
 from qa.redirect import Switch
 from qa.suggest import Guidance
 from qa.types import Answer, Chunk, Citation
+from ui.feedback import FeedbackStore
 from ui.render import Turn, answer_html, near_id, sources_html
 
 EVIL = '<img src=x onerror="alert(1)">'
@@ -94,3 +97,24 @@ def test_a_notice_offers_nothing() -> None:
     html = answer_html(notice, 0, notice=True)
     assert "ask-chip" not in html and "a-notice" in html
     assert "src-near" not in sources_html([Turn("问", refusal(), notice=True)])
+
+
+def test_a_vote_is_one_row_that_its_comment_and_a_changed_mind_update_and_a_withdrawal_deletes(
+    tmp_path: Path,
+) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    answer = refusal()
+
+    def rows() -> list[tuple[int, int, str]]:
+        with sqlite3.connect(store.path) as conn:
+            return conn.execute("SELECT id, vote, comment FROM feedback ORDER BY id").fetchall()
+
+    row = store.record(answer, False, session="s", key="k")
+    assert store.add_comment(row, " 没有回答我的问题 ")
+    assert rows() == [(row, -1, "没有回答我的问题")]  # 👎 and its comment: one row
+    assert store.record(answer, True, session="s", key="k") == row
+    assert rows() == [(row, 1, "没有回答我的问题")]  # changed to 👍: the same row, the comment kept
+    assert store.withdraw("s", "k") and rows() == []  # clicked off: nothing left
+    again = store.record(answer, False, session="s", key="k")
+    assert rows() == [(again, -1, "")]  # a new vote starts without the withdrawn one's comment
+    assert not store.add_comment(row, "迟到的意见") and rows() == [(again, -1, "")]  # the old row is gone

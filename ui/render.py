@@ -121,7 +121,7 @@ def _refusal_html(answer: Answer, guidance: Guidance, turn: int) -> str:
 
 
 def _near_chip(chunk: Chunk, turn: int, k: int) -> str:
-    heading = _clip(chunk.section_path[-1] if chunk.section_path else chunk.title, 24)
+    heading = _clip((chunk.section_path[-1] if chunk.section_path else chunk.title).rstrip("。"), 24)
     return (
         f'<a class="cite-chip near-chip" href="#{near_id(turn, k)}" title="{_attr(chunk.section)}">'
         f"{escape(chunk.district)} · {escape(heading)}（第{chunk.line_start}行）</a>"
