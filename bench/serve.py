@@ -1,22 +1,54 @@
-"""The app as a child process on loopback, and what its process tree uses (memory, CPU), read from /proc."""
+"""Measured child processes: a command with its own time and peak memory, the app on loopback and what its
+process tree uses (memory, CPU), read from /proc."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa.settings import REPO_ROOT
 
 PORTS = range(18300, 18400)  # the load benchmark's loopback ports
 READY = "规划问答已启动"  # what `planqa chat` prints once it listens
 START_SECONDS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """What a measured child process printed, how long it ran and its own peak memory."""
+
+    result: dict[str, Any]
+    wall_s: float
+    peak_rss_mb: float
+
+
+def child(args: list[str]) -> Child:
+    """Run `python -m …` in a fresh process; reap it with wait4, which reports that child's own peak RSS."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        begun = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *args], stdout=out, stderr=err, text=True, cwd=REPO_ROOT
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - begun
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(args[:2])} failed ({proc.returncode}): {err.read()[-2000:]}")
+        result = json.loads(out.read().strip().splitlines()[-1])
+    return Child(result, wall, usage.ru_maxrss / 1024)  # Linux reports KiB
 
 
 def free_port(ports: range = PORTS) -> int:

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.scale import copy_plans
+from bench.results import merge_section
+from bench.scale import SCALE_HEADING, Side, copy_plans, section
+from bench.serve import Child
 from ingest.index import Indexer
 from ingest.load import read_manifest
 from qa.collection import DocumentRows, best_rows
@@ -195,3 +197,39 @@ def test_past_sqlites_variable_limit_an_index_is_read_and_reingested(tmp_path: P
     grown = indexer.ingest(sources, progress=False)  # a new generation: every chunk copied over
     assert grown.unchanged == report.chunks and indexer.store.count() == grown.chunks
     assert opened < 120
+
+
+def test_copies_differ_from_the_plans_only_in_id_and_file(tmp_path: Path) -> None:
+    assert copy_plans(BUNDLED_PLANS, tmp_path, 3) == 6
+    copies = read_manifest(tmp_path)
+    originals = {info.id: path for path, info in read_manifest(BUNDLED_PLANS)}
+    assert len({info.id for _, info in copies}) == 6
+    for path, info in copies:
+        original = originals[info.id.rsplit("-", 1)[0]]
+        assert path.read_bytes() == original.read_bytes() and path.name != original.name
+
+
+def side(documents: int, retrieve_p50: float, chat_mb: float) -> Side:
+    """What one index measured, as the bench's children would report it."""
+    ingest = Child({"documents": documents, "chunks": documents * 198, "seconds": 1.0}, 2.0, 300.0)
+    latency = {"p50": retrieve_p50, "p95": 2 * retrieve_p50}
+    chain = Child(
+        {"open_s": 1.0, "latency_ms": {"retrieve": latency, "total": latency}, "rss_ready_mb": 700}, 9, 800
+    )
+    app = {"rss_ready_mb": 400.0, "rss_asked_mb": chat_mb, "hwm_mb": chat_mb, "citations": 1.0}
+    return Side(ingest, ingest, chain, app, {"wall_s": 3.0, "citations": 1})
+
+
+def test_the_scale_section_states_each_target_against_the_figures() -> None:
+    met = section(side(2, 20.0, 900.0), side(200, 39.0, 1500.0), 100, 40, "today", (1.0, 1.0))
+    assert (
+        "| figure | 2 plans | 200 plans | 200 / 2 |" in met
+        and "| retrieve latency p50, ms | 20.0 | 39.0 | 1.95× |" in met
+    )
+    said = " ".join(met.split())  # the bullet lines are wrapped
+    assert "(target ≤ 2×): met" in said and "(target ≤ 1536 MiB): met" in said
+    missed = section(side(2, 20.0, 900.0), side(200, 41.0, 1600.0), 100, 40, "today", (1.0, 1.0))
+    said = " ".join(missed.split())
+    assert "(target ≤ 2×): NOT met" in said and "(target ≤ 1536 MiB): NOT met" in said
+    results = merge_section(merge_section("# PlanQA benchmark\n", met), missed)
+    assert results.count(SCALE_HEADING) == 1 and "NOT met" in results
