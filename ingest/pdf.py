@@ -24,7 +24,7 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 _HAN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _WORD_CHAR = re.compile(r"[A-Za-z0-9.%:]")
 _OPENERS = "“‘「『（(〔【《〈[{"
-TABLE_RULES = 4  # path objects (rules, boxes) a page draws before it is searched for tables
+TABLE_RULES = range(4, 3000)  # path objects (rules, boxes) of a page searched for tables; more: a map
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +133,12 @@ def page_chars(page: Any, height: float) -> list[Char]:
 def _draws_rules(page: Any) -> bool:
     import pypdfium2.raw as raw
 
-    return sum(1 for o in page.get_objects(max_depth=1) if o.type == raw.FPDF_PAGEOBJ_PATH) >= TABLE_RULES
+    paths = 0
+    for item in page.get_objects(max_depth=1):
+        paths += item.type == raw.FPDF_PAGEOBJ_PATH
+        if paths >= TABLE_RULES.stop:
+            return False  # a drawing: pdfplumber would take minutes over its curves, and find no table
+    return paths in TABLE_RULES
 
 
 def _tables(data: bytes, index: int, plumber: dict[str, Any]) -> list[tuple[tuple[float, ...], list[str]]]:
