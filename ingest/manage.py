@@ -167,6 +167,8 @@ class ManagedCorpus:
         for doc_id, entry in sorted(ledger.items()):
             if doc_id not in counts:
                 status = entry.get("status", FAILED)
+                if status == INDEXING and not self._busy.locked():  # a run that was killed part-way
+                    status, entry = FAILED, {**entry, "error": "上传未完成 interrupted; upload it again"}
                 rows.append(
                     DocumentRow(
                         doc_id, entry.get("file", doc_id), "", "", 0, status, entry.get("error", ""),

@@ -15,6 +15,7 @@ from qa.retrieve import HybridRetriever
 from qa.semantic import SentenceMatcher
 from qa.store import ChunkStore, open_client
 from tests.fakes import BigramEmbeddings
+from tests.test_index import assert_in_step
 
 BASE = """广州市青梅区国民经济和社会发展第十四个五年规划纲要
 第一章 发展基础
@@ -85,6 +86,8 @@ def test_an_upload_is_listed_answered_and_removed(corpus: ManagedCorpus, tmp_pat
 
     assert corpus.remove("baisha") is True
     assert [r.doc_id for r in corpus.documents()] == ["base"]
+    assert_in_step(corpus.indexer)  # Chroma and the keyword index agree…
+    assert {c.doc_id for c in corpus.indexer.store.all_chunks()} == {"base"}  # …and hold the other plan alone
     assert not (corpus.folder / "baisha.txt").exists()
     after = chain.ask(QUESTION)
     assert "baisha" not in {c.chunk.doc_id for c in after.citations}
@@ -170,3 +173,11 @@ def test_check_upload_accepts_real_formats(tmp_path: Path) -> None:
     wide = "\ufeff规划".encode("utf-16-le")
     assert check_upload("w.txt", write(tmp_path, "w.txt", wide), MB) == ""
     assert check_upload("p.pdf", write(tmp_path, "p.pdf", b"%PDF-1.4\n..."), MB) == ""
+
+
+def test_an_upload_killed_part_way_is_listed_as_failed(corpus: ManagedCorpus) -> None:
+    corpus.folder.mkdir(parents=True)
+    ledger = {"gone": {"file": "gone.txt", "status": "indexing", "time": "2026-01-01T00:00:00+00:00"}}
+    (corpus.folder / LEDGER).write_text(json.dumps(ledger), encoding="utf-8")
+    [row] = [r for r in corpus.documents() if r.doc_id == "gone"]
+    assert row.status == FAILED and "interrupted" in row.error

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import gradio as gr
+from starlette.routing import Mount
 
 from ingest.manage import ManagedCorpus
 from qa.settings import Settings
@@ -65,7 +66,9 @@ ADMIN_TABS: tuple[AdminTab, ...] = (corpus_tab, questions_tab)
 
 def build_admin(page: AdminPage) -> gr.Blocks:
     """Lay out the admin page: a header and one gr.Tab per module in ADMIN_TABS."""
-    with gr.Blocks(title=ADMIN_TITLE, analytics_enabled=False) as admin:
+    # Gradio's copies of uploaded files: looked at every 10 minutes, removed after an hour (the kept ones are
+    # already in the upload folder by then).
+    with gr.Blocks(title=ADMIN_TITLE, analytics_enabled=False, delete_cache=(600, 3600)) as admin:
         gr.HTML(ADMIN_HEADER, elem_id="admin-header", js_on_load=None)
         with gr.Tabs():
             for tab in ADMIN_TABS:
@@ -100,12 +103,18 @@ def mount_on_start(
             pwa=False,
             **look,
         )
-        admin.run_startup_events()
-        await admin.run_extra_startup_events()
-        try:
-            yield
-        finally:
-            admin.close(verbose=False)
+        # What mount_gradio_app would have the server do on start-up, done now (the server is starting): the
+        # mounted app's own lifespan (its cache clean-up) around the admin's startup events (its queue).
+        mounted: Any = next(
+            r.app for r in reversed(app.routes) if isinstance(r, Mount) and r.path == ADMIN_PATH
+        )
+        async with mounted.router.lifespan_context(mounted):
+            admin.run_startup_events()
+            await admin.run_extra_startup_events()
+            try:
+                yield
+            finally:
+                admin.close(verbose=False)
 
     return lifespan
 
