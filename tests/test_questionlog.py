@@ -143,7 +143,7 @@ def test_an_idle_log_is_purged_by_its_background_sweep(tmp_path: Path) -> None:
     assert seeded.count() == 0
 
 
-def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+def test_concurrent_writers_and_readers_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "q.sqlite3"
     logs = [QuestionLog(path), QuestionLog(path)]  # two connections, as two worker processes would have
     failures: list[int | None] = []
@@ -154,12 +154,19 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
             if got is None:
                 failures.append(got)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    seen: list[int] = []
+
+    def read() -> None:  # the dashboard and an export, on connections of their own, while answers come in
+        for i in range(10):
+            seen.append(len(logs[0].rows()))
+            seen.append(logs[1].export_csv(tmp_path / f"export{i}.csv"))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)] + [threading.Thread(target=read)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert failures == []
+    assert failures == [] and len(seen) == 20 and all(0 <= n <= 320 for n in seen)
     rows = logs[0].rows()
     assert len(rows) == 320 and len({r.question for r in rows}) == 320
     with sqlite3.connect(path) as conn:
