@@ -141,7 +141,10 @@ class Briefer:
         return Brief(topic, script, today or date.today(), parts)
 
     def passages(self, corpus: Corpus, topic: str, doc_id: str) -> Selection:
-        """Passages of one plan the chat would answer the topic from (best first), and those under them."""
+        """Passages of one plan the chat would answer the topic from (best first), and those under them.
+
+        None when the chat would refuse the topic itself in this plan: a passage alone may look answerable.
+        """
         retriever = self.chain.retriever
         query_text = to_simplified(topic)
         vector = retriever.embed(query_text)
@@ -161,6 +164,9 @@ class Briefer:
         alternatives = self.chain.understanding.alternatives(terms, corpus.idf)
         query = Query(query_text, "zh-Hans", alternatives, similarity)
         model = self.chain.answerability
+        whole = extract(corpus, query, ranking[:5], plan)  # the chat's own decision on the topic as asked
+        if not whole.signals or model.probability(whole.signals) < model.threshold:
+            return Selection([], [], ranking, query)
         kept: list[tuple[float, Hit]] = []
         for chunk in dict.fromkeys(candidates):
             # Judged as the chat judges its evidence, one passage at a time, with the passage's true cosine

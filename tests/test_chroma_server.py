@@ -18,7 +18,7 @@ from bench.serve import free_port
 from qa.settings import Settings
 from qa.store import ChunkStore, open_client
 from tests.commands import planqa
-from ui.app import create, launch
+from ui.app import brief_service, create, launch
 from ui.chat import STORE_DOWN, ChatService
 from ui.cli import open_chain
 from ui.feedback import FeedbackStore
@@ -131,7 +131,7 @@ def test_chat_and_cli_say_so_while_the_server_is_down_and_recover(
         *_, (messages, turns, _) = service.respond(GDP, None, [])
         assert turns[-1].notice and turns[-1].answer.text == STORE_DOWN
         assert STORE_DOWN in messages[-1]["content"]
-        made, message = service.brief("生态环境保护", ["liwan"])
+        made, message = brief_service(service).brief("生态环境保护", ["liwan"])
         assert made is None and message == STORE_DOWN
         assert_one_line_error(planqa("ask", GDP, env=against(server.url, tmp_path / "index")))
         assert_one_line_error(planqa("ingest", "--quiet", env=against(server.url, tmp_path / "index")))

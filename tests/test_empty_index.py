@@ -23,7 +23,7 @@ from qa.types import DocumentInfo
 from tests.commands import planqa
 from tests.fakes import BigramEmbeddings
 from tests.test_chroma_server import ChromaServer
-from ui.app import create, launch
+from ui.app import brief_service, create, launch
 from ui.chat import ChatService
 from ui.feedback import FeedbackStore
 from ui.limits import RateLimiter
@@ -62,7 +62,7 @@ def assert_says_empty(service: ChatService) -> None:
     *_, (messages, turns, _) = service.respond(GDP, None, [])
     assert turns[-1].notice and turns[-1].answer.text == EMPTY_INDEX
     assert "planqa ingest" in messages[-1]["content"]
-    assert service.brief("生态环境保护", ["liwan"]) == (None, EMPTY_INDEX)
+    assert brief_service(service).brief("生态环境保护", ["liwan"]) == (None, EMPTY_INDEX)
 
 
 def test_an_embedded_index_never_published_says_run_ingest_until_one_is(tmp_path: Path) -> None:

@@ -20,13 +20,14 @@ import pytest
 from gradio.utils import get_upload_folder
 from pydantic import SecretStr, ValidationError
 
+from qa.brief import Brief, DistrictBrief, Point
 from qa.chain import QAChain
 from qa.settings import Settings
 from qa.types import Answer, Chunk, Citation
 from tests.test_ui_app import free_port
 from tests.ui_index import plans_chain
 from ui.app import DOWNLOAD_CACHE, create, launch
-from ui.brief import Brief, DistrictBrief, Point, brief_markdown
+from ui.brief import brief_markdown
 from ui.chat import ChatService
 from ui.downloads import DownloadFolders
 from ui.feedback import COLUMNS, FeedbackStore, spreadsheet_safe
@@ -257,16 +258,22 @@ def evil_brief() -> Brief:
     text = f"加强生态环境保护{IMAGE}，详见{LINK}<img src=x onerror=alert(1)>。"
     chunk = Chunk("c", "liwan", "荔湾规划", "荔湾区", ("第一章", IMAGE), 3, 3, 0, len(text), text, text, "")
     point = Point(text, chunk, 3)
-    part = DistrictBrief("liwan", "荔湾区", "荔湾规划", (point,), (), (point,), (IMAGE,))
+    part = DistrictBrief("liwan", "荔湾区", "荔湾规划", (point,), (point,), (), (), (point,), (IMAGE,))
     return Brief("生态环境保护", "zh-Hans", date(2026, 1, 1), (part,))
 
 
 def test_the_briefing_preview_shows_plan_text_as_text() -> None:
     html = brief_preview_html(brief_markdown(evil_brief()))
-    assert set(re.findall(r"<(\w+)", html)) <= {"h1", "h2", "h3", "p", "ul", "li", "blockquote", "br", "sup"}
+    tags = {"h1", "h2", "h3", "p", "ul", "ol", "li", "blockquote", "br", "sup", "a"}
+    assert set(re.findall(r"<(\w+)", html)) <= tags
+    assert set(re.findall(r'href="([^"]*)"', html)) <= {
+        f"#brief-{kind}-{n}" for kind in ("ref", "note") for n in (1, 2, 3)
+    }
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and IMAGE in html and LINK in html
-    assert "<h1>简报：生态环境保护</h1>" in html and "<h3>要点</h3>" in html and "<li>" in html
-    assert "<blockquote>" in html and "<sup>[1]</sup>" in html and '<p class="note"><sup>[1]</sup>' in html
+    assert "<h1>简报：生态环境保护</h1>" in html and "<h3>主要举措</h3>" in html and "<li>" in html
+    assert (
+        "<blockquote>" in html and 'id="brief-ref-1">1</a></sup>' in html and '<li id="brief-note-1"' in html
+    )
 
 
 def test_the_page_previews_the_draft_through_that_html(chain: QAChain, tmp_path: Path) -> None:

@@ -9,11 +9,13 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from ingest.formats import MIB
+from qa.brief import Briefer
 from qa.chain import QAChain
 from qa.retrieve import scope
 from qa.settings import Settings
 from qa.store import StoreError
 from ui.admin import ADMIN_PATH, mount_on_start
+from ui.briefing import BriefService
 from ui.chat import ALL, ChatService, district_id
 from ui.corpus_text import manifest_examples
 from ui.downloads import DownloadFolders
@@ -34,14 +36,18 @@ DOWNLOAD_CACHE = (600, 3600)
 
 
 def build_app(
-    service: ChatService, concurrency_limit: int = 2, folders: DownloadFolders | None = None
+    service: ChatService,
+    concurrency_limit: int = 2,
+    folders: DownloadFolders | None = None,
+    briefs: BriefService | None = None,
 ) -> gr.Blocks:
     """Lay out the page: the header, one gr.Tab per module in TABS, the footer; then the API.
 
     The title, header and footer name the plans indexed when the app is built; the header and footer are
     read again whenever a page opens, so a page opened after an ingest names the new plans.
     """
-    page = Page(service, folders or DownloadFolders(), concurrency_limit)
+    briefs = briefs or brief_service(service)
+    page = Page(service, briefs, folders or DownloadFolders(), concurrency_limit)
     texts = service.page()
     with gr.Blocks(title=texts.title, analytics_enabled=False, delete_cache=DOWNLOAD_CACHE) as demo:
         header = gr.HTML(texts.header, elem_id="site-header", js_on_load=None)
@@ -50,7 +56,7 @@ def build_app(
                 with gr.Tab(tab.TITLE, id=tab.ID):
                     tab.build(page)
         footer = gr.HTML(texts.footer, js_on_load=None)
-        _api(service, page.limit)
+        _api(service, briefs, page.limit)
 
         def refresh() -> tuple[str, str]:
             now = service.page()
@@ -60,7 +66,7 @@ def build_app(
     return demo
 
 
-def _api(service: ChatService, limit: dict[str, Any]) -> None:
+def _api(service: ChatService, briefs: BriefService, limit: dict[str, Any]) -> None:
     def ask(
         question: str,
         district: str = ALL,
@@ -80,7 +86,7 @@ def _api(service: ChatService, limit: dict[str, Any]) -> None:
         """Draft a cited briefing on a topic for some plans: doc ids or district names as listed by the
         selector (all when empty)."""
         chosen = _plans(service, districts or [])
-        return service.brief_api(topic, chosen, session(request))
+        return briefs.brief_api(topic, chosen, session(request))
 
     gr.api(ask, api_name="ask", **limit)
     gr.api(brief, api_name="brief", **limit)
@@ -101,29 +107,34 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
     return [(u.strip(), pw) for u, pw in pairs if u.strip()] or None
 
 
-def create(chain: QAChain, settings: Settings, *, warm_up: bool = True) -> gr.Blocks:
-    """The app over a loaded chain, with feedback and rate limits from settings.
+def brief_service(chat: ChatService) -> BriefService:
+    """The briefing service beside a chat service: same chain, same rate limiter, same warm-up."""
+    chain = chat.chain
+    return BriefService(Briefer(chain), chat.limiter, chain.max_question_chars, chat.ready)
 
-    With warm_up the chain's lazy parts load in the background as the page is built; `planqa chat` passes
-    False and calls `warm_up(demo)` once the server listens, so the warm-up does not slow the start.
-    """
+
+def chat_service(chain: QAChain, settings: Settings) -> ChatService:
+    """The chat service over a loaded chain, with feedback, question log and rate limits from settings."""
     limiter = RateLimiter(settings.rate_limit_per_minute)
     log = QuestionLog(settings.question_log, settings.question_log_days) if settings.question_log else None
     examples = manifest_examples(settings.plans_dir)  # a plan's own example questions win over ours
-    service = ChatService(chain, FeedbackStore(settings.feedback_db), limiter, log, examples)
+    return ChatService(chain, FeedbackStore(settings.feedback_db), limiter, log, examples)
+
+
+def create(
+    chain: QAChain, settings: Settings, *, warm_up: bool = True, service: ChatService | None = None
+) -> gr.Blocks:
+    """The app over a loaded chain (or a chat service made by `chat_service`).
+
+    With warm_up the chain's lazy parts load in the background as the page is built; `planqa chat` passes
+    False and calls `service.warm_up()` once the server listens, so the warm-up does not slow the start.
+    """
+    service = service or chat_service(chain, settings)
     if warm_up:
         service.warm_up()
-    _SERVICES[id(demo := build_app(service, settings.concurrency_limit, DownloadFolders()))] = service
+    demo = build_app(service, settings.concurrency_limit, DownloadFolders(), brief_service(service))
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=64)
     return demo
-
-
-_SERVICES: dict[int, ChatService] = {}
-
-
-def warm_up(demo: gr.Blocks) -> None:
-    """Load the lazy parts of a created app's chain in the background (the first answer is then fast)."""
-    _SERVICES[id(demo)].warm_up()
 
 
 def launch(

@@ -1,14 +1,10 @@
-"""What the page and the API do, as plain functions over a ready chain: answer, vote, brief, export."""
+"""What the chat page and the /ask API do, as plain functions over a ready chain: answer, vote."""
 
 from __future__ import annotations
 
 import logging
-import re
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.chain import QAChain
@@ -18,13 +14,11 @@ from qa.script import to_simplified
 from qa.serialize import answer_json
 from qa.store import EmptyIndexError, StoreError
 from qa.types import Answer
-from ui.brief import Brief, brief_json, brief_markdown, make_brief
 from ui.corpus_text import ALL, ALL_LABEL, PageText, page_text
 from ui.feedback import FeedbackStore
 from ui.limits import RateLimiter
 from ui.questionlog import QuestionLog
 from ui.render import Turn, answer_html, pending_html, question_html, sources_html
-from ui.word import write_docx
 
 if TYPE_CHECKING:
     from gradio.components.chatbot import ExampleMessage
@@ -32,10 +26,7 @@ if TYPE_CHECKING:
 Message = dict[str, str]
 RATE_LIMITED = "提问有点频繁，请 {seconds} 秒后再试（每位访客每分钟最多 {limit} 次）。"
 STORE_DOWN = "知识库暂时无法连接，请稍后再试。(The index is unavailable right now; please try again later.)"
-TOPIC_EMPTY = "请输入简报主题，例如：生态环境保护、交通基础设施、乡村振兴。"
-TOPIC_TOO_LONG = "主题太长了（最多 {limit} 个字），请精简后再试。"
 logger = logging.getLogger(__name__)
-_UNSAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
 
 def district_id(value: str | None) -> str | None:
@@ -208,45 +199,7 @@ class ChatService:
         """Attach an optional comment to the last vote."""
         return row_id is not None and bool(text.strip()) and self.feedback.add_comment(row_id, text[:2000])
 
-    def brief(
-        self, topic: str, doc_ids: Sequence[str] | None = None, session: str = ""
-    ) -> tuple[Brief | None, str]:
-        """A briefing and its Markdown draft, or None and a friendly message."""
-        topic = " ".join((topic or "").split())
-        if not topic:
-            return None, TOPIC_EMPTY
-        if len(topic) > self.chain.max_question_chars:
-            return None, TOPIC_TOO_LONG.format(limit=self.chain.max_question_chars)
-        if not self.limiter.allow(session):
-            seconds = self.limiter.wait_seconds(session)
-            return None, RATE_LIMITED.format(seconds=seconds, limit=self.limiter.per_minute)
-        self.ready.wait()
-        try:
-            made = make_brief(self.chain.retriever, topic, [d for d in doc_ids or [] if d])
-        except StoreError as exc:
-            logger.warning("briefing not made: %s", exc)
-            return None, unavailable(exc)
-        return made, brief_markdown(made)
-
-    def brief_api(
-        self, topic: str, doc_ids: Sequence[str] | None = None, session: str = ""
-    ) -> dict[str, Any]:
-        """The /brief API: the draft Markdown and the cited points per district."""
-        made, text = self.brief(topic, doc_ids, session)
-        if made is None:
-            return {"topic": topic, "error": text, "markdown": "", "districts": []}
-        return brief_json(made, text)
-
 
 def unavailable(exc: StoreError) -> str:
     """What to tell a user about a store error: an empty index says so (run ingest), else try again later."""
     return str(exc) if isinstance(exc, EmptyIndexError) else STORE_DOWN
-
-
-def export_brief(markdown: str, topic: str, folder: Path | None = None) -> tuple[Path, Path]:
-    """Write the (possibly edited) draft as .md and .docx files for download."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="planqa-brief-"))
-    name = f"简报_{_UNSAFE_NAME.sub('_', topic).strip('_')[:30] or '草稿'}_{date.today().isoformat()}"
-    md = folder / f"{name}.md"
-    md.write_text(markdown, encoding="utf-8")
-    return md, write_docx(markdown, folder / f"{name}.docx")

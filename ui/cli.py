@@ -153,7 +153,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     limit_heap_arenas()  # first: a long-running chat must not give every worker thread a heap of its own
     from qa.store import StoreError
     from ui.admin import ADMIN_PATH, admin_app
-    from ui.app import create, launch, warm_up
+    from ui.app import chat_service, create, launch
 
     index_dir = settings.index_path(args.index)
     try:
@@ -162,7 +162,8 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     except (StoreError, ValueError, RuntimeError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
-    demo = create(chain, settings, warm_up=False)
+    service = chat_service(chain, settings)
+    demo = create(chain, settings, warm_up=False, service=service)
     url = launch(
         demo, settings, host=args.host, port=args.port, prevent_thread_lock=True, quiet=True, admin=admin
     )
@@ -170,7 +171,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
         print("管理页面未启用 admin page off: set PLANQA_ADMIN_AUTH to serve it at /admin", file=sys.stderr)
     else:
         print(f"管理页面 admin page: {url.rstrip('/')}{ADMIN_PATH}", file=sys.stderr)
-    warm_up(demo)  # after the server listens: warming up earlier competes with start-up for the GIL
+    service.warm_up()  # after the server listens: warming up earlier competes with start-up for the GIL
     print(
         f"规划问答已启动 ready in {time.perf_counter() - started:.1f} s: {url}  (Ctrl+C 退出 to stop)",
         file=sys.stderr,
@@ -183,9 +184,10 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _brief(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.brief import Briefer
     from qa.retrieve import scope
     from qa.store import StoreError
-    from ui.brief import brief_markdown, make_brief
+    from ui.brief import brief_markdown
     from ui.chat import district_id
     from ui.word import markdown_docx
 
@@ -198,10 +200,11 @@ def _brief(args: argparse.Namespace, settings: Settings) -> int:
         print("错误 error: 请给出简报主题 (empty topic)", file=sys.stderr)
         return 2
     chosen = [d for x in args.district or [] for d in scope(chain.corpus, district_id(x))]
-    markdown = brief_markdown(make_brief(chain.retriever, args.topic, chosen))
+    made = Briefer(chain).brief(args.topic, chosen)
+    markdown = brief_markdown(made)
     if args.format == "docx":
         out = args.out or Path(f"brief-{date.today().isoformat()}.docx")
-        out.write_bytes(markdown_docx(markdown))
+        out.write_bytes(markdown_docx(markdown, title=made.topic))
         print(f"wrote {out}", file=sys.stderr)
     elif args.out:
         args.out.write_text(markdown, encoding="utf-8")

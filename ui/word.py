@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ _ENDNOTES = (
     '<w:endnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
     "</w:endnote></w:endnotes>"
 )
+AUTHOR = "PlanQA"
 BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 
@@ -93,11 +95,24 @@ def _inline(paragraph: Any, text: str, notes: dict[str, str], endnotes: EndnoteW
         paragraph.add_run(text[last:])
 
 
-def markdown_docx(markdown: str) -> bytes:
-    """Render the briefing Markdown subset (#, ##, ###, -, >, [^n] notes) as .docx bytes."""
+def markdown_docx(markdown: str, title: str = "") -> bytes:
+    """Render the briefing Markdown subset (#, ##, ###, -, >, [^n] notes) as .docx bytes.
+
+    The core properties name the document (title, else the first heading) and PlanQA as its author, not
+    python-docx's template; a draft whose own title heading was deleted still opens with a title.
+    """
     lines = markdown.splitlines()
     notes = {m.group(1): m.group(2) for m in map(_DEFINITION.match, lines) if m}
+    heading = next((line[2:].strip() for line in lines if line.startswith("# ")), "")
     document = Document()
+    props = document.core_properties
+    props.title = title or heading
+    props.author = props.last_modified_by = AUTHOR
+    props.comments = props.subject = props.keywords = ""
+    props.created = props.modified = datetime.now(UTC).replace(tzinfo=None)  # not the template's 2013
+    props.revision = 1
+    if not heading and props.title:
+        document.add_heading(props.title, level=0)
     _east_asian(document.styles["Normal"], BODY_FONT, 11)
     for name in ("Title", "Heading 1", "Heading 2"):
         _east_asian(document.styles[name], HEADING_FONT)
@@ -145,8 +160,8 @@ def _only_notes_follow(rest: list[str]) -> bool:
     return bool(body)
 
 
-def write_docx(markdown: str, out: Path) -> Path:
+def write_docx(markdown: str, out: Path, title: str = "") -> Path:
     """Write the briefing Markdown as a Word file."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(markdown_docx(markdown))
+    out.write_bytes(markdown_docx(markdown, title))
     return out

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import gradio as gr
 
+from ui.briefing import BriefService
 from ui.chat import ChatService
 from ui.downloads import DownloadFolders
 
@@ -22,6 +23,7 @@ class Page:
     """What every tab may wire its events to: the services, and the page's shared event options."""
 
     service: ChatService
+    briefs: BriefService
     folders: DownloadFolders
     concurrency_limit: int = 2
     states: dict[str, gr.State] = field(default_factory=dict)
