@@ -1,4 +1,4 @@
-"""A real browser (Debian's Chromium via Playwright) asks, opens a source, votes, downloads a briefing."""
+"""Chromium (Debian's, via Playwright) asks, opens a source, votes; edits and downloads a briefing."""
 
 from __future__ import annotations
 
@@ -54,9 +54,7 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-def test_ask_open_a_source_vote_and_download_a_briefing(
-    app: tuple[str, Path], browser: object, tmp_path: Path
-) -> None:
+def test_ask_open_a_source_and_vote(app: tuple[str, Path], browser: object, tmp_path: Path) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
@@ -104,27 +102,61 @@ def test_ask_open_a_source_vote_and_download_a_briefing(
             (-1, "希望附上原文链接", GDP)
         ]
 
+    page.close()
+
+
+def test_a_briefing_edited_with_backspace_and_typing_downloads_as_edited(
+    app: tuple[str, Path], browser: object, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page.set_default_timeout(TIMEOUT)
+    page.goto(app[0])
     page.get_by_role("tab", name="简报助手").click()
     page.fill("#topic textarea", "生态环境保护")
     page.click("#make-brief")
-    draft = page.locator("#draft textarea")
-    page.wait_for_function("document.querySelector('#draft textarea').value.includes('### 要点')")
-    draft.press("Control+End")
-    draft.type("\n补充：请办公室核对。")
-    expect(page.locator("#download-md")).to_be_disabled()  # the files before the edit are gone
-    page.click("#export-brief")
+    page.wait_for_function("document.querySelector('#draft textarea').value.includes('### 主要举措')")
     expect(page.locator("#download-md")).to_be_enabled()
-    page.screenshot(path=str(ARTIFACTS / "brief.png"))
+    draft = page.locator("#draft textarea")
+    draft.click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("End")  # the end of "# 简报：生态环境保护"
+    for _ in range(2):
+        page.keyboard.press("Backspace")
+    page.keyboard.type("（已核）")  # non-keyboard characters go in as text insertion, as an input method's
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n补充：请办公室核对。")
+    page.keyboard.press("Backspace")  # the last edit comes right before the click, with no pause
     with page.expect_download() as got_md:
         page.click("#download-md")
     md = tmp_path / got_md.value.suggested_filename
     got_md.value.save_as(md)
-    assert md.suffix == ".md" and md.read_text(encoding="utf-8").rstrip().endswith("补充：请办公室核对。")
+    text = md.read_text(encoding="utf-8")
+    assert md.suffix == ".md" and text.startswith("# 简报：生态环境（已核）\n")
+    assert text.rstrip().endswith("补充：请办公室核对") and text == draft.input_value()
+
+    draft.press("Control+End")
+    for _ in range(4):
+        page.keyboard.press("Backspace")  # "补充：请办" is what the Word file must hold now
     with page.expect_download() as got_docx:
         page.click("#download-docx")
     docx = tmp_path / got_docx.value.suggested_filename
     got_docx.value.save_as(docx)
-    assert docx.suffix == ".docx" and Document(str(docx)).paragraphs[0].text == "简报：生态环境保护"
+    document = Document(str(docx))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert docx.suffix == ".docx" and paragraphs[0] == "简报：生态环境（已核）"
+    assert paragraphs[-1] == "补充：请办" and "补充：请办公室核对" not in paragraphs
+    assert document.core_properties.title == "生态环境保护" and document.core_properties.author == "PlanQA"
+
+    page.get_by_role("tab", name="预览").click()
+    preview = page.locator("#brief-preview")
+    expect(preview.locator("h1")).to_have_text("简报：生态环境（已核）")
+    expect(preview.locator("sup.fn-ref a").first).to_have_attribute("href", "#brief-note-1")
+    expect(preview.locator("ol.brief-notes li").first).to_contain_text("第")
+    assert "[^" not in preview.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "brief.png"))
     page.close()
 
 
