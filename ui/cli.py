@@ -89,6 +89,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.k <= 100:
         print("错误 error: --k must be between 1 and 100", file=sys.stderr)
         return 2
+    if args.briefings:
+        return _eval_briefings(args, settings)
     overrides = {"top_k": args.k, **({"backend": args.backend} if args.backend else {})}
     settings = settings.model_copy(update=overrides)
     index_dir = settings.index_path(args.index)
@@ -128,6 +130,23 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         limits = sum(len(x) for x in gated.values())
         print(f"eval gate passed ({limits} limits on {', '.join(gated)} from {args.gate})", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _eval_briefings(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.briefing import evaluate, load_topics, report_markdown, write
+    from qa.store import StoreError
+
+    try:
+        topics = load_topics(args.briefings)
+        chain = open_chain(settings, settings.index_path(args.index))
+        scored = evaluate(chain, topics)
+    except (OSError, StoreError, ValueError, KeyError, RuntimeError) as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    print(report_markdown(scored))
+    for path in write(scored, args.out) if args.out else []:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
 
 
 def open_chain(settings: Settings, index_dir: Path) -> QAChain:
@@ -298,6 +317,9 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, help="write reports here (several --qa: a folder each, summary.md)")
     ev.add_argument("--baselines", action="store_true", help="also run the three baselines")
     ev.add_argument("--gate", type=Path, help="thresholds file; exit 1 when a metric is outside its limits")
+    ev.add_argument(
+        "--briefings", type=Path, help="score briefings on staff topics (eval/briefing_topics.jsonl) instead"
+    )
     ev.add_argument("--quiet", action="store_true", help="no progress bars")
     ev.set_defaults(run=_eval)
     _add_app_commands(sub)
