@@ -260,14 +260,15 @@ class Briefer:
 def _subsections(
     corpus: Corpus, kept: list[Hit], ranked: dict[str, Hit], cosine: dict[str, float]
 ) -> list[Hit]:
-    """Passages of the sections one level below a kept section's own introduction.
+    """Passages of the sections one level below a kept section's own introduction (not a chapter's).
 
     The plan's outline already says they belong to it: 巩固绿色生态本底 holds 全面提升城乡绿化覆盖率,
     though that passage never names the topic.
     """
     if not kept:
         return []
-    heads = {h.chunk.section_path for h in kept}
+    # A chapter spans many topics (第十三章 holds security of every kind); a section below it holds one.
+    heads = {h.chunk.section_path for h in kept if len(h.chunk.section_path) >= 2}
     taken = {h.chunk.id for h in kept}
     out: list[Hit] = []
     for chunk in corpus.chunks.values():
