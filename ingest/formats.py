@@ -9,6 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from ingest.limits import DEFAULT_LIMITS, MIB, LoadError, Pages, ReadLimits, megabytes
+from ingest.tables import row_sentences
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -107,15 +108,16 @@ _HTML_SKIPPED = frozenset(("script", "style", "noscript", "template"))
 
 
 class _End(Enum):
-    """Where a block element, a table cell or a table row ends, on the walk's stack."""
+    """Where a block element, a table cell, a table row or a whole table ends, on the walk's stack."""
 
     BLOCK = 1
     CELL = 2
     ROW = 3
+    TABLE = 4
 
 
 def html_text(soup: BeautifulSoup) -> str:
-    """The page's text: a line break after each block element, a table row's cells joined by ' | '.
+    """The page's text: a line break after each block element, a table's rows as ingest.tables writes them.
 
     One walk with a stack of its own, so the time is linear in the number of nodes and nothing recurses,
     however deep the nesting (inserting the line breaks into the tree instead, with insert_after, costs the
@@ -125,6 +127,7 @@ def html_text(soup: BeautifulSoup) -> str:
 
     out: list[str] = []
     row: list[list[str]] | None = None  # the cells of the table row being read
+    table: list[list[str]] | None = None  # the rows of the (outermost) table being read
     in_cell = False
     stack: list[object] = list(reversed(soup.contents))
     while stack:
@@ -134,12 +137,22 @@ def html_text(soup: BeautifulSoup) -> str:
         elif item is _End.CELL:
             in_cell = False
         elif item is _End.ROW:
-            out.append(" | ".join(" ".join(cell) for cell in row or []) + "\n")
+            cells = [" ".join(cell) for cell in row or []]
+            if table is None:  # a row outside any table element
+                out.append(" | ".join(cells) + "\n")
+            else:
+                table.append(cells)
             row = None
+        elif item is _End.TABLE:
+            out.append("\n" + "\n".join(row_sentences(table or [])) + "\n")
+            table = None
         elif isinstance(item, Tag):
             if item.name in _HTML_SKIPPED:
                 continue
-            if item.name == "tr" and row is None:
+            if item.name == "table" and table is None and row is None:
+                table = []
+                stack.append(_End.TABLE)
+            elif item.name == "tr" and row is None:
                 row = []
                 stack.append(_End.ROW)
             elif item.name in ("td", "th") and row is not None and not in_cell:

@@ -16,17 +16,19 @@ from ingest.outline import heading_level, is_toc_marker
 _FINAL = "。！？!?；;…"
 _CLOSERS = "”’」』）)】〕》\"'"
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
-# a page number alone on a line: "12", "- 12 -", "— 3 —", "第 3 页", "第3页 共20页", "3 / 20", "Page 3"
-_PAGE_NUMBER = re.compile(
-    r"^[-—–·\s]*(?:(?:第\s*)?\d+\s*[页頁](?:\s*[,，/／]?\s*共\s*\d+\s*[页頁])?|\d+(?:\s*[/／]\s*\d+)?"
-    r"|(?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?|[ivxlcdm]+)[-—–·\s]*$",
+# a page number marked as one, alone on a line: "- 12 -", "第 3 页", "第3页 共20页", "3 / 20", "Page 3"
+_MARKED_PAGE = re.compile(
+    r"^\s*(?:[-—–·]+\s*\d+\s*[-—–·]+|(?:第\s*)?\d+\s*[页頁](?:\s*[,，/／]?\s*共\s*\d+\s*[页頁])?"
+    r"|\d+\s*[/／]\s*\d+|(?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?)\s*$",
     re.IGNORECASE,
 )
+_BARE_PAGE = re.compile(r"^\s*(\d{1,4})\s*$")  # a number alone: a page number only if it counts the pages
 EDGE_LINES = 2  # lines at the top and at the bottom of a page where running heads and footers sit
 RUNNING_SHARE = 0.3  # a line repeated at a page's edge on this share of the pages (and 3 or more) runs
 # a line ending this many characters short of the margin may still have wrapped: line-break rules move an
 # opening quote down with what follows it, and keep a run such as "(街)100%" whole
 WRAP_SLACK = 4.0
+WRAPPED_SHARE = 0.25  # of a text's lines that end at its right margin, when its paragraphs wrap
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,26 +57,50 @@ def drop_running(pages: list[list[Line]]) -> list[list[Line]]:
 
     seen = Counter(key for lines in pages for key in {_edge_key(line.text) for line in edges(lines)})
     running = {key for key, n in seen.items() if n >= 3 and n >= RUNNING_SHARE * len(pages)}
+    counting = _counting_pages([edges(lines) for lines in pages])
     kept = []
-    for lines in pages:
+    for index, lines in enumerate(pages):
         edge = {id(line) for line in edges(lines)}
         body = [line for line in lines if id(line) not in edge or _edge_key(line.text) not in running]
         if all(line.rows for line in body):  # nothing but repeated lines: that is the page's text
             body = lines
-        kept.append([line for line in body if id(line) not in edge or not _PAGE_NUMBER.match(line.text)])
+        kept.append(
+            [line for line in body if id(line) not in edge or not _page_number(line.text, counting, index)]
+        )
     return kept
+
+
+def _counting_pages(edges: list[list[Line]]) -> set[int]:
+    """The offsets (number minus page index) that bare numbers at page edges keep on two pages or more."""
+    offsets: Counter[int] = Counter()
+    for index, lines in enumerate(edges):
+        numbers = [_BARE_PAGE.match(line.text) for line in lines]
+        offsets.update({int(m.group(1)) - index for m in numbers if m})
+    return {offset for offset, n in offsets.items() if n >= 2}
+
+
+def _page_number(text: str, counting: set[int], index: int) -> bool:
+    """Whether an edge line is a page number: marked as one, or a bare number that counts the pages."""
+    bare = _BARE_PAGE.match(text)
+    return bool(_MARKED_PAGE.match(text)) or (bare is not None and int(bare.group(1)) - index in counting)
 
 
 def right_margins(pages: list[list[Line]], widths: list[float]) -> list[float]:
     """Where full lines end on each page: the 90th percentile of the right edges on pages of its width.
 
     Over all the pages of a width, not page by page: on a page of short lines (a contents page, a list),
-    its own longest lines would pass for full ones.
+    its own longest lines would pass for full ones. Wrapped text ends a quarter of its lines or more
+    within a character of that edge; where none do, nothing wraps (infinity).
     """
-    rights: dict[float, list[float]] = {}
+    rights: dict[float, list[Line]] = {}
     for lines, width in zip(pages, widths, strict=True):
-        rights.setdefault(round(width), []).extend(line.x1 for line in lines if not line.rows)
-    margin = {w: sorted(xs)[int(0.9 * (len(xs) - 1))] if xs else w for w, xs in rights.items()}
+        rights.setdefault(round(width), []).extend(line for line in lines if not line.rows)
+    margin: dict[float, float] = {}
+    for width, lines in rights.items():
+        ends = sorted(line.x1 for line in lines)
+        edge = ends[int(0.9 * (len(ends) - 1))] if ends else float(width)
+        full = sum(1 for line in lines if line.x1 >= edge - line.size)
+        margin[width] = edge if full >= WRAPPED_SHARE * len(lines) else float("inf")
     return [margin[round(width)] for width in widths]
 
 
