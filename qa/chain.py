@@ -17,11 +17,12 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from qa.answerability import Answerability
 from qa.backends import Answerer, ExtractiveAnswerer, Part, Reply, Request, timed
+from qa.catalog import ask_about
 from qa.corpus import Corpus
 from qa.evidence import Query, Similarity, question_terms
 from qa.extractive import extract
 from qa.periods import quoted_from
-from qa.prompts import EMPTY, PART_NOT_FOUND, TOO_LONG, phrase
+from qa.prompts import PART_NOT_FOUND, TOO_LONG, phrase
 from qa.question import Turn, carry_context, clean_question, has_words, parts
 from qa.retrieve import HybridRetriever, Route, expand_query, route
 from qa.script import detect_script
@@ -154,7 +155,9 @@ class QAChain:
             message = phrase(TOO_LONG, script).format(limit=self.max_question_chars)
             return Answer(question=shown + "…", text=message, refused=True, backend=self.backend)
         if not has_words(cleaned):
-            return Answer(question=cleaned, text=phrase(EMPTY, script), refused=True, backend=self.backend)
+            return Answer(
+                question=cleaned, text=ask_about(self.retriever, script), refused=True, backend=self.backend
+            )
         return State(
             question=cleaned,
             history=tuple(history),

@@ -13,28 +13,25 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from qa.keywords import KeywordIndex, fingerprint, tokenize
+from qa.keywords import KeywordIndex, domain_words, fingerprint, teach, tokenize, word_tag, words
+from qa.places import (
+    districts_in,
+    is_pinyin_name,
+    local_names,
+    places,
+    romanise,
+    short_name,
+    spelled,
+    spells,
+    unit_words,
+)
 from qa.script import to_simplified
 from qa.store import ChunkCollection, ChunkStore, EmptyIndexError, LoadedGeneration, StoreError
 
-# Romanised names users type for the districts we know; Chinese names come from the documents.
-_PINYIN = {"从化": ("conghua", "chung wa"), "荔湾": ("liwan", "lai wan", "lei wan")}
-# Guangzhou's districts: a question about one we hold no plan for is refused rather than answered from ours.
-GUANGZHOU_DISTRICTS = {
-    "越秀": "yuexiu",
-    "海珠": "haizhu",
-    "荔湾": "liwan",
-    "天河": "tianhe",
-    "白云": "baiyun",
-    "黄埔": "huangpu",
-    "番禺": "panyu",
-    "花都": "huadu",
-    "南沙": "nansha",
-    "从化": "conghua",
-    "增城": "zengcheng",
-}
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
+_ENGLISH_PLACE = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:[Dd]istrict|[Cc]ounty)\b")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
 # glibc's mallopt parameter for the most heaps it keeps (M_ARENA_MAX in malloc.h), and how many we allow.
 _M_ARENA_MAX = -8
 ARENAS = 2
@@ -45,23 +42,28 @@ class District:
     """A plan's district and the names a question may use for it."""
 
     doc_id: str
-    name: str  # Simplified, e.g. 从化区
+    name: str  # Simplified, e.g. 某某区
     aliases: tuple[str, ...]  # Simplified or lower-case Latin
 
 
 def district_of(doc_id: str, district: str) -> District | None:
-    """Aliases for a document's district (从化区 → 从化区, 从化, conghua)."""
+    """Aliases for a document's district (某某区 → 某某区, 某某, moumou)."""
     name = to_simplified(district.strip())
     if not name:
         return None
-    short = name[:-1] if len(name) > 2 and name[-1] in "区县市" else name
-    aliases = {name, short, *_PINYIN.get(short, ())}
+    short = short_name(name)
+    aliases = {name, short, romanise(short)}
     return District(doc_id, name, tuple(sorted(aliases, key=len, reverse=True)))
 
 
 def glossary_key(term: str) -> str:
     """How a glossary term is matched: Simplified, no quotes, lower-case."""
     return _QUOTES.sub("", to_simplified(term)).strip().lower()
+
+
+def _names(text: str) -> list[str]:
+    """District and county names in a Simplified text."""
+    return local_names(words(text), word_tag)
 
 
 class Corpus:
@@ -87,6 +89,7 @@ class Corpus:
                     self.districts.append(district)
         self.glossary = {glossary_key(c.term): c.id for c in chunks if c.kind == "glossary" and c.term}
         self.doc_titles = {c.doc_id: c.title for c in chunks}
+        teach(domain_words(chunks))  # before any question is cut into words: as the index was built
 
     @classmethod
     def open(cls, store: ChunkStore | ChunkCollection, index_dir: Path) -> Corpus:
@@ -150,19 +153,56 @@ class Corpus:
         long_words = [t for t in self.idf if len(t) >= 3]
         return tuple(dict.fromkeys([*districts, *self.glossary, *long_words]))
 
+    @cached_property
+    def _place_words(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Districts the plans name under their own cities but hold no plan for; every 某某区/县 they say."""
+        ours = {d.name for d in self.districts}
+        cities = {name for title in self.doc_titles.values() for name, level in places(to_simplified(title))}
+        text = "\n".join(c.norm for c in self.chunks.values())
+        others = districts_in(text, cities - ours, _names) - ours
+        return frozenset(others), frozenset(unit_words(text))
+
     def unknown_districts(self, question: str) -> list[str]:
-        """Guangzhou districts a question names (as XX区 or in pinyin) that no indexed plan covers."""
+        """Districts or counties a question names that no indexed plan covers.
+
+        Named are: a district the plans mention under their own city (by its name, short name or pinyin),
+        a 某某区/某某县 the plans never mention, and a pinyin name before "District" or "County".
+        """
         text = to_simplified(question).lower()
         ours = {a for d in self.districts for a in d.aliases}
+        others, mentioned = self._place_words
         named = [
             name
-            for name, pinyin in GUANGZHOU_DISTRICTS.items()
-            if (f"{name}区" in text or re.search(rf"\b{pinyin}\b", text)) and name not in ours
+            for name in sorted(others)
+            if short_name(name) in text or re.search(rf"\b{romanise(short_name(name))}\b", text)
         ]
-        return named
+        named += [name for name in _names(text) if name not in mentioned]
+        english = _ENGLISH_PLACE.finditer(question)
+        named += [
+            m.group(0) for m in english if m.group(1).lower() not in ours and is_pinyin_name(m.group(1))
+        ]
+        rest = _ENGLISH_PLACE.sub(" ", question)  # a name before "District" is counted once, above
+        named += [w for w in _CAPITALISED.findall(rest) if self._elsewhere(w.lower())]
+        # 某话区 typed for 某化区 sounds the same: a slip of the input method, not another district
+        return [n for n in dict.fromkeys(named) if not {n, short_name(n), romanise(short_name(n))} & ours]
+
+    @cached_property
+    def _reading(self) -> tuple[str, frozenset[str]]:
+        """The plans in pinyin: each character's usual reading, and each word's reading in context (番禺)."""
+        words = frozenset(romanise(t) for t in self.idf if 2 <= len(t) <= 4 and _HAN_RUN.fullmatch(t))
+        return spelled("\n".join(c.embed_text for c in self.chunks.values())), words
+
+    def _elsewhere(self, word: str) -> bool:
+        """Whether a capitalised word is the pinyin of a name the plans never write (as Moumou for 某某)."""
+        from qa.translate import chinese_words  # CC-CEDICT: an English word is no place name
+
+        if not is_pinyin_name(word) or chinese_words(word):
+            return False
+        reading, words = self._reading
+        return word not in words and not spells(word, reading)
 
     def district_names(self) -> dict[str, str]:
-        """Each document's district name in Simplified (from 化区 → 从化区)."""
+        """Each document's district name in Simplified (某某區 → 某某区)."""
         return {d.doc_id: d.name for d in self.districts}
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from qa.collection import DocumentRows, best_rows
+from qa.places import short_name, unit_words
 from qa.script import to_simplified
-from qa.types import Chunk
+from qa.types import Chunk, generation_of, period_of_generation, plan_number
 
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _STOPWORD_LIST = (
@@ -28,9 +29,12 @@ _STOPWORD_LIST = (
     "the a an of to in on for and or is are what which how does do did with by at"
 )
 _STOPWORDS = frozenset(_STOPWORD_LIST.split())
-# Place and programme names jieba would otherwise cut apart.
-_DOMAIN_WORDS = ("从化", "荔湾", "白鹅潭", "十四五", "十三五", "粤港澳大湾区", "大湾区", "广佛", "名词解释")
+_QUOTED = re.compile(r"[“\"「『]([\u4e00-\u9fff]{2,8})[”\"」』]")
+_TERM = re.compile(r"[\u4e00-\u9fff]{2,8}")
+_DICT_LINE = re.compile(r"^(\S{2,3}) \d+ (\w+)$", re.M)  # "word frequency tag" in jieba's dict.txt
+_AREA_REPEATS = 3  # an area name the plans use once (提高城区 read as 高城区) may be a chance reading
 _jieba_lock = threading.Lock()
+_taught: set[str] = set()
 
 
 @lru_cache(maxsize=1)
@@ -39,10 +43,64 @@ def _jieba() -> object:
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
-        for word in _DOMAIN_WORDS:
-            jieba.add_word(word)
         jieba.initialize()
         return jieba
+
+
+def domain_words(chunks: Sequence[Chunk]) -> set[str]:
+    """Names in indexed chunks that search should keep whole.
+
+    The plans' districts, their plan labels (十三五 before 十四五, 十五五 after), the terms their glossaries
+    define, and the areas they name by a place and a unit (某湾区: a stem jieba tags as a place, then 区/县).
+    """
+    words: set[str] = set()
+    for chunk in chunks:
+        district = to_simplified(chunk.district)
+        words.update((district, short_name(district)))
+        number = plan_number(chunk.generation)
+        words.update(
+            generation_of(period_of_generation(n)) for n in (number - 1, number, number + 1) if number
+        )
+        if chunk.kind == "glossary":
+            term = to_simplified(chunk.term)
+            words.update(_QUOTED.findall(term))
+            words.update(w for w in [term] if _TERM.fullmatch(w))
+    text = "\n".join(c.norm for c in chunks)
+    areas = (a for a in unit_words(text) if word_tag(a[:-2] if a.endswith("新区") else a[:-1]) == "ns")
+    words.update(a for a in areas if text.count(a) >= _AREA_REPEATS)
+    return {w for w in words if len(w) >= 2}
+
+
+def teach(words: Iterable[str]) -> None:
+    """Add words to the tokenizer's dictionary (once each); index and questions must be cut alike."""
+    jieba = _jieba()
+    with _jieba_lock:
+        for word in sorted(set(words) - _taught):
+            jieba.add_word(word)  # type: ignore[attr-defined]
+            _taught.add(word)
+
+
+def words(text: str) -> list[str]:
+    """A text cut into dictionary words (jieba, precise mode, no guessed words) over its Simplified form."""
+    return list(_jieba().lcut(to_simplified(text), HMM=False))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _tags() -> dict[str, str]:
+    """Part-of-speech tags of jieba's two- and three-character words, read from its dictionary file.
+
+    Read directly: jieba.posseg would load the whole dictionary a second time (~3x slower).
+    """
+    import jieba
+
+    with jieba.get_dict_file() as handle:
+        text = handle.read().decode("utf-8")
+    return dict(_DICT_LINE.findall(text))
+
+
+def word_tag(word: str) -> str:
+    """jieba's part-of-speech tag for a two- or three-character word (ns: place, r: pronoun…), or ""."""
+    return _tags().get(word, "")
 
 
 def tokenize(text: str) -> list[str]:
@@ -86,6 +144,7 @@ class KeywordIndex:
 
         if not chunks:
             return cls([], [], None)
+        teach(domain_words(chunks))
         retriever = bm25s.BM25()
         retriever.index([tokenize(c.embed_text) or ["\u2205"] for c in chunks], show_progress=False)
         return cls([c.id for c in chunks], [c.doc_id for c in chunks], retriever)

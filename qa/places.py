@@ -131,10 +131,13 @@ def local_names(words: list[str], tag: Callable[[str], str]) -> list[str]:
     """
     found: list[str] = []
     for i, word in enumerate(words):
-        if word in _LOCAL and i:
-            stem, name = words[i - 1], words[i - 1] + word
+        before = words[i - 1] if i else ""
+        suffix = next((s for s in _LOCAL if word.endswith(s)), "")
+        if word in _LOCAL:
+            stem, name = before, before + word
+        elif len(word) == 2 and suffix == "区" and len(before) == 1 and tag(before + word[0]):
+            stem, name = before + word[0], before + word  # 某城区 cut as 某 + 城区, 某城 being a word
         else:
-            suffix = next((s for s in _LOCAL if word.endswith(s)), "")
             stem, name = word[: -len(suffix)] if suffix else "", word
         if 2 <= len(stem) <= 3 and _HAN.match(stem) and tag(stem) not in _NOT_A_NAME:
             found.append(name)
@@ -146,18 +149,42 @@ def _syllables() -> frozenset[str]:
     """Every toneless pinyin syllable (pypinyin's readings with the tone marks removed)."""
     from pypinyin.pinyin_dict import pinyin_dict
 
-    readings = ",".join(pinyin_dict.values())
-    plain = "".join(c for c in unicodedata.normalize("NFD", readings) if not unicodedata.combining(c))
-    return frozenset(plain.replace("u\u0308", "v").lower().split(","))
+    marked = unicodedata.normalize("NFD", ",".join(pinyin_dict.values()))
+    readings = "".join(c for c in marked if not unicodedata.combining(c)).lower().split(",")  # lǘ → lu
+    return frozenset(r for r in readings if any(v in r for v in "aeiou"))  # not the 嗯 of n, ng, m
+
+
+def syllable_splits(word: str, limit: int = 8) -> list[tuple[str, ...]]:
+    """The ways a Latin word splits into toneless pinyin syllables (xian: xian or xi-an), at most `limit`."""
+    word = word.lower()
+    syllables = _syllables()
+    splits: list[list[tuple[str, ...]]] = [[] for _ in range(len(word) + 1)]
+    splits[0].append(())
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            if splits[start] and word[start:end] in syllables:
+                splits[end].extend((*s, word[start:end]) for s in splits[start][:limit])
+    return splits[-1][:limit]
 
 
 def is_pinyin_name(word: str) -> bool:
     """Whether a Latin word reads as a name of two or more pinyin syllables (tianhe: yes; business: no)."""
-    word = word.lower()
-    syllables = _syllables()
-    counts = [0] + [-1] * len(word)  # counts[i]: most syllables covering word[:i], -1 when none does
-    for end in range(1, len(word) + 1):
-        for start in range(max(0, end - 6), end):
-            if counts[start] >= 0 and word[start:end] in syllables:
-                counts[end] = max(counts[end], counts[start] + 1)
-    return counts[-1] >= 2
+    return any(len(split) >= 2 for split in syllable_splits(word))
+
+
+def spelled(text: str) -> str:
+    """A text's Han characters in pinyin, one syllable between bars ("|mou|mou|#|…"); a run ends in #.
+
+    Each character gets its usual reading, read once per distinct character: fast on a large corpus.
+    """
+    chars = {c for c in text if _HAN.match(c)}
+    from pypinyin import lazy_pinyin
+
+    reading = dict(zip(sorted(chars), lazy_pinyin(sorted(chars)), strict=True))
+    runs = re.findall(r"[\u3400-\u9fff]+", text)
+    return "|" + "".join("".join(reading[c] + "|" for c in run) + "#|" for run in runs)
+
+
+def spells(word: str, reading: str) -> bool:
+    """Whether a pinyin word spells consecutive characters of a text read by spelled()."""
+    return any("|" + "|".join(split) + "|" in reading for split in syllable_splits(word))

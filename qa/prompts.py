@@ -34,10 +34,11 @@ TOO_LONG = {
     "zh-Hant": "問題太長了（最多 {limit} 個字），請精簡後再問。",
     "en": "The question is too long (at most {limit} characters); please shorten it.",
 }
+# {plans} names what the index holds (qa.catalog.Catalog.coverage), e.g. 某某区或某某县“十四五”规划.
 EMPTY = {
-    "zh-Hans": "请输入一个关于从化区或荔湾区“十四五”规划的问题。",
-    "zh-Hant": "請輸入一個關於從化區或荔灣區“十四五”規劃的問題。",
-    "en": "Please ask a question about the Conghua or Liwan 14th Five-Year Plan.",
+    "zh-Hans": "请输入一个关于{plans}的问题。",
+    "zh-Hant": "請輸入一個關於{plans}的問題。",
+    "en": "Please ask a question about {plans}.",
 }
 
 

@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage
 
 from qa.backends import ChatModelAnswerer
 from qa.chain import QAChain
-from qa.prompts import EMPTY, PROMPT_WORDING, REFUSAL, SYSTEM_PROMPT, TOO_LONG, USER_PROMPT, phrase
+from qa.prompts import PROMPT_WORDING, REFUSAL, SYSTEM_PROMPT, TOO_LONG, USER_PROMPT, phrase
 from qa.question import clean_question
 from qa.script import to_simplified, to_traditional
 from qa.serialize import answer_json
@@ -52,6 +52,8 @@ ITEMS = hostile_corpus()
 SECONDS_PER_QUESTION = 5.0  # generous: an answer takes ~20 ms here; a hang or quadratic blow-up does not fit
 SYSTEM = SYSTEM_PROMPT.format(refusal=phrase(REFUSAL, "zh-Hans"), script_name="简体中文")
 ROAD_Q = QUESTIONS[1]
+# What an empty question is told: the districts and plan come from the index, not from code.
+ASK_ABOUT_THE_PLANS = "请输入一个关于从化区或荔湾区“十四五”规划的问题。"
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +137,7 @@ def test_every_hostile_question_gets_a_safe_reply_from_the_extractive_chain(chai
         slowest = max(slowest, time.perf_counter() - begun)
         assert_safe(answer, item, limit)
         if item.category in NOTHING_TO_ASK:
-            assert answer.refused and answer.text == phrase(EMPTY, "zh-Hans"), item.name
+            assert answer.refused and answer.text == ASK_ABOUT_THE_PLANS, item.name
         if len(clean_question(item.text)) > limit:
             assert answer.refused and str(limit) in answer.text and not answer.retrieved, item.name
     assert slowest < SECONDS_PER_QUESTION
