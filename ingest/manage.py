@@ -9,31 +9,23 @@ in the folder records what each upload became (indexed or failed, and when).
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
 import threading
-import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.formats import megabytes
 from ingest.index import Indexer, IngestReport
-from ingest.load import SUFFIXES, infer_info, read_manifest
-from qa.store import StoreError
+from ingest.load import infer_info, read_manifest
+from ingest.uploads import check_upload, safe_name
+from qa.keywords import KeywordIndex
+from qa.store import ChunkCollection, StoreError
 from qa.types import DocumentInfo
 
 LEDGER = ".ledger.json"
 STAGING = ".incoming"
 INDEXED, FAILED, INDEXING = "indexed", "failed", "indexing"
-_SAFE_NAME = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff._-]+")
-# What each suffix's bytes must look like; a text file must not start like any of these binary formats.
-_PDF, _ZIP = b"%PDF-", b"PK\x03\x04"
-_BINARY = (_PDF, _ZIP, b"\x7fELF", b"MZ", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0")
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_SAMPLE = 8192
 Progress = Callable[[float, str], None]
 
 
@@ -64,46 +56,6 @@ class Outcome:
     doc_id: str
     ok: bool
     message: str
-
-
-def check_upload(name: str, path: Path, max_bytes: int) -> str:
-    """Why an uploaded file cannot be a plan ("" when it may be): its suffix, its size, its first bytes."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        return (
-            f"不支持的文件类型 unsupported file type {suffix or '(none)'}; expected one of {sorted(SUFFIXES)}"
-        )
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(_SAMPLE)
-    except OSError as exc:
-        return f"无法读取 cannot read the upload: {exc.strerror or exc}"
-    if size > max_bytes:
-        return f"文件过大 file is larger than the {megabytes(max_bytes)} allowed (PLANQA_MAX_FILE_MB)"
-    if not head:
-        return "空文件 empty file"
-    if suffix == ".pdf" and _PDF not in head[:1024]:
-        return "内容不是 PDF the content is not a PDF"
-    if suffix == ".docx":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                if "word/document.xml" not in archive.namelist():
-                    return "内容不是 DOCX the archive has no word/document.xml"
-        except (zipfile.BadZipFile, OSError):
-            return "内容不是 DOCX the content is not a zip archive"
-    textual = suffix not in {".pdf", ".docx"}
-    if textual and (head.startswith(_BINARY) or (b"\x00" in head and not head.startswith(_WIDE_BOMS))):
-        return "内容不是文本 the content is binary, not text"
-    return ""
-
-
-def safe_name(name: str) -> str:
-    """A file name that stays inside the folder and keeps its suffix ("" when nothing usable is left)."""
-    base = Path(name.replace("\\", "/")).name
-    stem, suffix = os.path.splitext(base)
-    stem = _SAFE_NAME.sub("-", stem).strip("-.")[:100]
-    return f"{stem}{suffix.lower()}" if stem else ""
 
 
 def _now() -> str:
@@ -142,7 +94,7 @@ class ManagedCorpus:
         current = self.indexer.store.current()
         counts: dict[str, int] = {}
         first: dict[str, str] = {}
-        for doc_id, chunk_id in current.id_docs():
+        for doc_id, chunk_id in self._id_docs(current):
             counts[doc_id] = counts.get(doc_id, 0) + 1
             first.setdefault(doc_id, chunk_id)
         samples = {c.doc_id: c for c, _ in current.records(sorted(first.values()), vectors=False)}
@@ -176,6 +128,18 @@ class ManagedCorpus:
                     )
                 )  # fmt: skip
         return rows
+
+    def _id_docs(self, current: ChunkCollection) -> Iterable[tuple[str, str]]:
+        """(document id, chunk id) of the published chunks: from the saved keyword index when it is here.
+
+        Reading every chunk's metadata from Chroma took 25 s at 39,600 chunks (200 plans); the keyword
+        index saved beside the generation holds the same pairs and loads in a fraction of that.
+        """
+        pointer = self.indexer.store.pointer()
+        saved = KeywordIndex.load(self.indexer.index_dir, pointer.fingerprint) if pointer else None
+        if saved is None:  # a replica without it, or an index from before generations
+            return current.id_docs()
+        return zip((str(d) for d in saved.doc_ids), saved.ids, strict=True)
 
     def add(self, files: Sequence[tuple[str, Path]], progress: Progress | None = None) -> list[Outcome]:
         """Check, stage and ingest uploads (name as uploaded, where it is now) in one new generation."""

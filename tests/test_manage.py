@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from ingest.index import Indexer
-from ingest.manage import FAILED, INDEXED, LEDGER, ManagedCorpus, check_upload, safe_name
+from ingest.manage import FAILED, INDEXED, LEDGER, ManagedCorpus
+from ingest.uploads import check_upload, safe_name
 from qa.chain import QAChain
 from qa.corpus import LiveCorpus
+from qa.keywords import KeywordIndex
 from qa.retrieve import HybridRetriever
 from qa.semantic import SentenceMatcher
 from qa.store import ChunkStore, open_client
@@ -181,3 +184,10 @@ def test_an_upload_killed_part_way_is_listed_as_failed(corpus: ManagedCorpus) ->
     (corpus.folder / LEDGER).write_text(json.dumps(ledger), encoding="utf-8")
     [row] = [r for r in corpus.documents() if r.doc_id == "gone"]
     assert row.status == FAILED and "interrupted" in row.error
+
+
+def test_the_listing_is_the_same_without_a_saved_keyword_index(corpus: ManagedCorpus, tmp_path: Path) -> None:
+    corpus.add([("baisha.txt", write(tmp_path / "in", "v1", NEW))])
+    fast = corpus.documents()
+    shutil.rmtree(corpus.indexer.index_dir / KeywordIndex.DIRNAME)  # as on a replica: read Chroma instead
+    assert corpus.documents() == fast and {r.doc_id for r in fast} == {"base", "baisha"}
