@@ -31,6 +31,7 @@ COMMON_IDF = 1.0
 MIN_SENTENCE = 12  # shorter spans are headings or lead phrases, not statements
 _SEPARATORS = re.compile(r"[、，,；;/\s]+|(?<=..)[和与及](?=..)")
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+_PUNCTUATED = re.compile(r"[。；;！？!?，,、：:]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,12 +243,7 @@ class Briefer:
             where = s.chunk.char_start + s.start  # overlapping chunks hold the same sentence twice
             text = s.chunk.text[s.start : s.end]
             inherited = rank[s.chunk.id] >= len(chosen.judged)  # the whole passage is under the topic
-            if (
-                (s.coverage <= 0 and not inherited)
-                or where in seen
-                or len(text) < MIN_SENTENCE
-                or "\n" in text
-            ):
+            if (s.coverage <= 0 and not inherited) or where in seen or not _statement(text):
                 continue
             seen.add(where)
             (rest if any(f.chunk.id == s.chunk.id for f in first) else first).append(s)
@@ -295,6 +291,11 @@ def _figures(s: Sentence, result: bool, period: str, seen: set[tuple[int, str]])
         line = line_of(s.chunk, s.start + lo)
         out.append(FigurePoint(shown, s.chunk, line, tuple(found), not result, period))
     return out
+
+
+def _statement(text: str) -> bool:
+    """A sentence, not a heading or a caption (图4 …交通规划): long enough, on one line, punctuated."""
+    return len(text) >= MIN_SENTENCE and "\n" not in text and bool(_PUNCTUATED.search(text))
 
 
 def _in_order(points: list[Point]) -> tuple[Point, ...]:

@@ -52,6 +52,7 @@ def test_each_district_gets_statements_that_are_verbatim_located_and_sorted(brie
         assert {p.kind for p in part.targets} <= {"target"} and {p.kind for p in part.measures} <= {"measure"}
         assert all(p.kind == "result" and p.period == "十三五" for p in part.results)
         assert all("十三五" not in p.text for p in (*part.targets, *part.measures))
+        assert all(re.search(r"[。；;，,、：:]", p.text) for p in part.points)  # no heading or caption
 
 
 def test_figures_carry_unit_year_and_status_without_repeats(brief: Brief) -> None:
