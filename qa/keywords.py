@@ -65,9 +65,9 @@ def domain_words(chunks: Sequence[Chunk]) -> set[str]:
             term = to_simplified(chunk.term)
             words.update(_QUOTED.findall(term))
             words.update(w for w in [term] if _TERM.fullmatch(w))
-    text = "\n".join(c.norm for c in chunks)
-    areas = (a for a in unit_words(text) if word_tag(a[:-2] if a.endswith("新区") else a[:-1]) == "ns")
-    words.update(a for a in areas if text.count(a) >= _AREA_REPEATS)
+    areas = unit_words("\n".join(c.norm for c in chunks))
+    stem = {a: a[:-2] if a.endswith("新区") else a[:-1] for a in areas}
+    words.update(a for a, n in areas.items() if n >= _AREA_REPEATS and word_tag(stem[a]) == "ns")
     return {w for w in words if len(w) >= 2}
 
 

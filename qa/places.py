@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -111,9 +112,9 @@ def districts_in(text: str, cities: set[str], names: Callable[[str], list[str]])
     return found
 
 
-def unit_words(text: str) -> set[str]:
-    """Every two- or three-character stem with 区/县/新区 after it in a text (some are places, most not)."""
-    found: set[str] = set()
+def unit_words(text: str) -> Counter[str]:
+    """Every two- or three-character stem with 区/县/新区 after it in a text, counted (few are places)."""
+    found: Counter[str] = Counter()
     for suffix in _LOCAL:
         for match in re.finditer(re.escape(suffix), text):
             at = match.start()
