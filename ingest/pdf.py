@@ -117,11 +117,17 @@ def page_chars(page: Any, height: float) -> list[Char]:
 
     textpage = page.get_textpage()
     try:
-        chars = []
+        chars: list[Char] = []
+        high = 0  # the first half of a UTF-16 surrogate pair (a character beyond the BMP, such as 𠮶)
         for i in range(textpage.count_chars()):
             code = raw.FPDFText_GetUnicode(textpage, i)
-            if raw.FPDFText_IsGenerated(textpage, i) == 1 or code in (0, 0xFFFE, 0xFFFF) or code < 32:
+            if 0xD800 <= code < 0xDC00:
+                high = code
                 continue
+            if 0xDC00 <= code < 0xE000:
+                code, high = (0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00) if high else 0), 0
+            if raw.FPDFText_IsGenerated(textpage, i) == 1 or code in (0, 0xFFFE, 0xFFFF) or code < 32:
+                continue  # a lone half of a pair is dropped with them: it cannot be written as text
             left, bottom, right, top = textpage.get_charbox(i, loose=True)
             size = raw.FPDFText_GetFontSize(textpage, i) or (top - bottom)
             chars.append(Char(chr(code), left, right, height - top, height - bottom, size))
