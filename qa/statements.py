@@ -20,8 +20,9 @@ _UNIT = (
     r"%|％|‰|个百分点|万平方米|平方公里|平方米|万亩|亩|公顷|万千瓦|千瓦|万吨|吨|亿元|万元|元|万人次|人次|万人|"
     r"万户|户|人|名|万辆|辆|公里|千米|米|张|所|家|个|座|条|项|处|宗|套|间|次|倍|岁|小时|分钟|天"
 )
+_PER = r"日|天|年|小时|人|户|万人|千人|平方公里"  # 4100吨/日, 6公里/平方公里: a rate's second unit
 # A number with its unit (a bare year is not a figure); 亿/万 alone are units of money or people too.
-FIGURE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*((?:{_UNIT})|亿|万)(?!\d)")
+FIGURE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*((?:{_UNIT})(?:/(?:{_PER}))?|亿|万)(?!\d)")
 _AT_LEAST = re.compile(r"(?:不低于|不少于|超过|以上|≥|至少)")
 _AT_MOST = re.compile(r"(?:不高于|不超过|控制在|以内|以下|≤|低于)")
 _CLAUSE = re.compile(r"[^，,；;：:。]+[，,；;：:。]?")

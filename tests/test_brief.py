@@ -90,6 +90,8 @@ def test_figures_read_bound_unit_and_year() -> None:
         ("12", "所", "2025", ""),
     ]
     assert figures("2021—2025年") == [] and figures("第十四个五年") == []
+    rates = [f.shown for _, _, f in figures("处理能力达到4100吨/日,道路网密度达到6公里/平方公里。")]
+    assert rates == ["4100吨/日", "6公里/平方公里"]
 
 
 def test_topic_parts_are_listed_parts_and_specific_words(chain: QAChain) -> None:
