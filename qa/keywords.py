@@ -56,7 +56,7 @@ def domain_words(chunks: Sequence[Chunk]) -> set[str]:
     words: set[str] = set()
     for chunk in chunks:
         district = to_simplified(chunk.district)
-        words.update((district, short_name(district)))
+        words.add(short_name(district))  # 某某; jieba keeps 某某区 as 某某 + 区, as questions are cut
         number = plan_number(chunk.generation)
         words.update(
             generation_of(period_of_generation(n)) for n in (number - 1, number, number + 1) if number
