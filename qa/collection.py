@@ -254,6 +254,11 @@ class LoadedGeneration:
                 f"索引与模型不符 the question's vector has {question.size} dimensions, the index's "
                 f"{self._vectors.shape[1]}: was the index built with another embedding model?"
             )
+        rows = self._rows.rows(doc_ids) if doc_ids else None
+        if rows is not None and len(rows) * 4 < len(self.ids):
+            # a few plans of many (a question routed to 2 plans of 200): only their rows are scored
+            norm = float(np.linalg.norm(question))
+            own = self._vectors[rows] @ (question / norm if norm > 0 else question)
+            return [(self.ids[rows[i]], float(own[i])) for i in best_rows(own, k)]
         scores = self._scores(question)
-        best = best_rows(scores, k, self._rows.rows(doc_ids) if doc_ids else None)
-        return [(self.ids[i], float(scores[i])) for i in best]
+        return [(self.ids[i], float(scores[i])) for i in best_rows(scores, k, rows)]

