@@ -299,10 +299,11 @@ def categories(items: tuple[Hostile, ...]) -> dict[str, int]:
     return counts
 
 
-# What chat HTML may hold: the tags ui/render.py writes, links only to the sources panel, one line (a line
-# break would end the Markdown HTML block and let Markdown turn the rest into links and images), no "$".
+# What chat HTML may hold: the tags ui/render.py writes, links only to the sources panel, buttons that only
+# ask (type="button": nothing to submit), one line (a line break would end the Markdown HTML block and let
+# Markdown turn the rest into links and images), no "$".
 ALLOWED_TAGS = frozenset(
-    {"div", "br", "span", "a", "mark", "details", "summary", "section", "p", "svg", "path"}
+    {"div", "br", "span", "a", "mark", "details", "summary", "section", "p", "svg", "path", "button"}
 )
 _LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
@@ -316,6 +317,8 @@ class _Audit(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
             self.problems.append(f"tag <{tag}>")
+        if tag == "button" and ("type", "button") not in attrs:
+            self.problems.append("a <button> that could submit")
         for name, value in attrs:
             if name.startswith("on") or name in {"src", "srcdoc", "style", "formaction", "xlink:href"}:
                 self.problems.append(f"attribute {name}= on <{tag}>")

@@ -46,6 +46,7 @@ def test_a_refusals_nearest_sections_are_chips_for_cards_in_the_sources_panel() 
     assert "可查询的规划：《从化规划》（2021—2025）。" in html
     assert "最接近的章节：" in html and "· …" not in html  # the text's list becomes the chips
     assert "<img" not in html + panel and "&lt;img" in html + panel
+    assert html.endswith('<div class="a-meta">原文摘录</div>')  # like every answer: the backend, no time
 
 
 def test_refusal_chips_and_cards_match_by_turn_in_a_conversation() -> None:

@@ -88,8 +88,13 @@ def answer_html(answer: Answer, turn: int, notice: bool = False) -> str:
         )
 
     guidance = None if notice else answer.guidance
+    meta = (
+        ""
+        if notice
+        else f'<div class="a-meta">{escape(BACKEND_LABELS.get(answer.backend, answer.backend))}</div>'
+    )
     if answer.refused and guidance is not None:
-        return _refusal_html(answer, guidance, turn)
+        return _refusal_html(answer, guidance, turn) + meta
     # a [n] inside a 「quote」 is the plan's own text, not a reference
     parts = re.split(r"(「[^」]*」)", _lines(answer.text))
     body = "".join(p if p.startswith("「") else _MARKER.sub(chip, p) for p in parts)
@@ -97,10 +102,7 @@ def answer_html(answer: Answer, turn: int, notice: bool = False) -> str:
     html = f'<div class="{kind}">{body}</div>'
     if guidance is not None:
         html += _leads_html(answer.question, guidance, detect_script(answer.question), follow_ups=True)
-    if not notice:
-        label = BACKEND_LABELS.get(answer.backend, answer.backend)
-        html += f'<div class="a-meta">{escape(label)}</div>'
-    return html
+    return html + meta
 
 
 def near_id(turn: int, k: int) -> str:
