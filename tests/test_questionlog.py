@@ -13,10 +13,12 @@ import pytest
 from gradio_client import Client
 
 from qa.chain import QAChain
+from qa.keywords import teach
 from qa.settings import Settings
 from tests.question_seed import FOREST, METRO, SCHOOLS, Clock, answer, noon, seed
 from tests.test_ui_app import free_port
 from tests.ui_index import plans_chain
+from ui import topics
 from ui.app import create, launch
 from ui.chat import ChatService
 from ui.cli import main
@@ -245,3 +247,15 @@ def test_the_export_command_writes_the_log_and_refuses_a_missing_one(
         assert [r["day"] for r in csv.DictReader(handle)] == ["2026-11-25", "2026-11-26"]
     assert main(["questions", "export", "--out", str(out), "--db", str(tmp_path / "none.sqlite3")]) == 2
     assert not (tmp_path / "none.sqlite3").exists()  # exporting never creates a log
+
+
+def test_topic_words_do_not_depend_on_an_index_opened_first_in_the_process() -> None:
+    # Opening an index teaches jieba the plans' short district names (for the whole process), after which it
+    # cuts 某某区 in two; a question's topic words must come out the same either way.
+    asked = ["從化區森林覆蓋率是多少？", "荔湾区小学学位怎么增加？", "这个区有什么规划？"]
+    before = [topics.words(q) for q in asked]
+    teach(["从化", "荔湾"])  # what Corpus.open does with the bundled plans
+    after = [topics.words(q) for q in asked]
+    assert before == after
+    assert after[:2] == [("从化区", "森林", "覆盖率"), ("荔湾区", "小学", "学位", "增加")]
+    assert all("这个区" not in w for w in after)  # a stop word is not made a place

@@ -20,7 +20,25 @@ STOPWORDS = frozenset(
 )
 MAX_WORDS = 20  # a question's words kept in the log: a long paste is not twenty topics
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z][a-z-]{2,}")
+_UNITS = frozenset("区县市镇")  # a place's one-character administrative unit
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}")
 _ASKING = re.compile(r"^几|^什么|(.)[不没]\1")  # 几所, 什么时候, 够不够, 有没有: the asking, not the topic
+
+
+def _placed(tokens: list[str]) -> list[str]:
+    """Tokens with a place name rejoined to its one-character unit (某某 + 区 → 某某区).
+
+    Opening an index teaches jieba the plans' short district names (qa.keywords.teach), and jieba's dictionary
+    is the process's: once taught it cuts 某某区 in two. The log's topics must not depend on whether an index
+    was opened first in the process, so the name and its unit are read as one word either way.
+    """
+    joined: list[str] = []
+    for token in tokens:
+        if token in _UNITS and joined and _HAN_NAME.fullmatch(joined[-1]) and joined[-1] not in STOPWORDS:
+            joined[-1] += token
+        else:
+            joined.append(token)
+    return joined
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +51,6 @@ def _jieba() -> ModuleType:
 
 def words(question: str) -> tuple[str, ...]:
     """The content words of a question in order, once each (Simplified, lower-case; no stop words, digits)."""
-    tokens = _jieba().lcut(to_simplified(question).lower())
+    tokens = _placed(_jieba().lcut(to_simplified(question).lower()))
     kept = (t for t in tokens if _WORD.fullmatch(t) and not _ASKING.search(t) and t not in STOPWORDS)
     return tuple(dict.fromkeys(kept))[:MAX_WORDS]
