@@ -20,7 +20,6 @@ from qa.evidence import (
     pick,
     question_terms,
     score_sentences,
-    signals,
 )
 from qa.lead import MAX_LIST_QUOTE, MAX_QUOTE, answering_clause, lead_sentence, quote_window
 from qa.periods import label as plan_label
@@ -28,6 +27,7 @@ from qa.periods import topic_of
 from qa.prompts import INSTRUCTION, NOT_MENTIONED, PLAN_SAYS, SECTION_IS, phrase
 from qa.retrieve import Route
 from qa.script import to_script, to_simplified
+from qa.signals import signals
 from qa.types import Chunk, Citation, Hit, Script
 from qa.verify import MARKER
 
