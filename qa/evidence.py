@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from qa.ask import Evidence
 from qa.corpus import Corpus
-from qa.keywords import tokenize
+from qa.keywords import specificity, tokenize
 from qa.script import to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Hit, Script
@@ -63,7 +63,10 @@ def question_terms(corpus: Corpus, question: str, script: Script = "zh-Hans") ->
     for token in tokenize(question):
         if token in _GENERIC or token in aliases or (script == "en" and token not in corpus.idf):
             continue
-        terms[token] = corpus.idf.get(token, top)
+        # A word the plans never use weighs by how specific it is in Chinese at large: 火星 much, 以后 little.
+        weight = corpus.idf[token] if token in corpus.idf else top * specificity(token)
+        if weight > 0:
+            terms[token] = weight
     return terms
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -45,6 +46,33 @@ def _jieba() -> object:
         jieba.setLogLevel(logging.WARNING)
         jieba.initialize()
         return jieba
+
+
+# Dictionary ranks read as "an everyday word" (会, 新, 以后 sit near it) and "a specific word" (看病, 火星).
+EVERYDAY_RANK, SPECIFIC_RANK = 100, 10_000
+
+
+@lru_cache(maxsize=1)
+def _frequency_scale() -> tuple[float, float, float]:
+    """log(total) and the log-frequencies at the two anchor ranks of jieba's general dictionary."""
+    jieba = _jieba()
+    counts = sorted((f for f in jieba.dt.FREQ.values() if f > 0), reverse=True)  # type: ignore[attr-defined]
+    total = float(jieba.dt.total)  # type: ignore[attr-defined]
+    return math.log(total), math.log(counts[EVERYDAY_RANK] + 1), math.log(counts[SPECIFIC_RANK] + 1)
+
+
+def specificity(word: str) -> float:
+    """How specific a word is in Chinese at large, in [0, 1], from jieba's dictionary frequencies.
+
+    Weighs a question's words the plans never use: an everyday word (会, 以后, 新) says little about what is
+    asked, a rare one (火星, 看病) says much: 0 at the everyday anchor rank and above, 1 from the specific
+    one.
+    """
+    jieba = _jieba()
+    log_total, everyday, specific = _frequency_scale()
+    surprise = log_total - math.log(jieba.dt.FREQ.get(word, 0) + 1)  # type: ignore[attr-defined]
+    low, high = log_total - everyday, log_total - specific
+    return min(max((surprise - low) / (high - low), 0.0), 1.0)
 
 
 def domain_words(chunks: Sequence[Chunk]) -> set[str]:
