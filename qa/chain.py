@@ -23,7 +23,7 @@ from qa.evidence import Query, Similarity, question_terms
 from qa.extractive import extract
 from qa.periods import quoted_from
 from qa.prompts import PART_NOT_FOUND, TOO_LONG, phrase
-from qa.question import Turn, carry_context, clean_question, has_words, parts
+from qa.question import Turn, carry_context, clean_question, has_words, parts, within_message
 from qa.retrieve import HybridRetriever, Route, expand_query, route
 from qa.script import detect_script
 from qa.semantic import SentenceMatcher, chunk_sentences
@@ -172,12 +172,14 @@ class QAChain:
         asked = parts(state.question)
         queries: list[tuple[str, str]] = []
         for i, part in enumerate(asked):
-            earlier = state.history if i == 0 else (*state.history, (asked[0], ""))
-            # Only a real earlier turn goes to the backend's model; a second part leans on the first by rule.
-            standalone = self.answerer.rewrite(part, state.history) if i == 0 and state.history else None
+            terms = question_terms(corpus, self._read(corpus, part).text, state.script)
+            if i > 0:  # a later part leans on the first by rule, as that part was made standalone
+                queries.append((part, within_message(corpus, part, queries[0][1], len(terms))))
+                continue
+            # Only a real earlier turn goes to the backend's model.
+            standalone = self.answerer.rewrite(part, state.history) if state.history else None
             if not standalone or len(standalone) > self.max_question_chars:
-                terms = question_terms(corpus, self._read(corpus, part).text, state.script)
-                standalone = carry_context(corpus, part, earlier, len(terms))
+                standalone = carry_context(corpus, part, state.history, len(terms))
             queries.append((part, standalone))
         return replace(state, queries=tuple(queries))
 
@@ -193,6 +195,10 @@ class QAChain:
             reading = self._read(corpus, standalone)
             search = expand_query(corpus, reading.text if state.script != "en" else standalone)
             plan = route(corpus, search, state.district, today)
+            first = routed[0].route if routed else None
+            if first and first.named and len(first.doc_ids) == 1 and not plan.named:
+                # "我家在某区，看病方便吗？以后会有新医院吗？": a part naming no plan asks about the first one
+                plan = route(corpus, search, first.doc_ids[0], today)
             routed.append(Routed(asked, standalone, search, reading.search_text, plan))
         return replace(state, routed=tuple(routed), timings={**state.timings, "route": timed(begun)})
 

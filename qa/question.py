@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from qa.corpus import Corpus
+from qa.keywords import tokenize, word_tag
 from qa.periods import period_words
 from qa.script import to_simplified
 from qa.verify import printable
@@ -89,3 +90,21 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], conten
     if now:
         return question  # names its own district: only the topic words of the turn before help
     return f"{previous} {question}"  # "它几时建好？": the previous question gives the topic and district
+
+
+def within_message(corpus: Corpus, part: str, first: str, content_terms: int = 1) -> str:
+    """A later part of one message, read against its first part (already made standalone).
+
+    It leans on the first part as a follow-up leans on the turn before, and a part naming no thing of its
+    own ("…？会不会升级？") asks about the first part's topic. (Which plan a later part naming no district
+    asks about is settled when it is routed: the first part's.)
+    """
+    carried = carry_context(corpus, part, [(first, "")], content_terms)
+    if carried != part or _names_a_thing(part):
+        return carried
+    return f"{first} {part}"
+
+
+def _names_a_thing(text: str) -> bool:
+    """Whether a text holds a noun of its own (a word jieba's dictionary tags n, nr, ns, nz…)."""
+    return any(word_tag(w).startswith("n") for w in tokenize(text))

@@ -159,6 +159,13 @@ def test_follow_up_carries_district_without_an_llm(chain: QAChain) -> None:
     assert {h.chunk.doc_id for h in answer.retrieved} == {"liwan"}
 
 
+def test_a_later_part_naming_no_district_asks_about_the_first_parts(chain: QAChain) -> None:
+    answer = chain.ask("我家在从化，养老服务有什么安排？以后会有新医院吗？")
+    assert answer.retrieved and {h.chunk.doc_id for h in answer.retrieved} == {"conghua"}
+    alone = chain.ask("以后会有新医院吗？")  # asked alone it may be answered from any plan
+    assert {h.chunk.doc_id for h in alone.retrieved} == {"conghua", "liwan"}
+
+
 def test_generated_answer_keeps_valid_citations(chain: QAChain) -> None:
     n = source_number(chain, ROAD_Q, "6公里/平方公里")
     fake = scripted(chain, f"荔湾区城市道路网密度达到6公里/平方公里[{n}]。")

@@ -9,7 +9,7 @@ import pytest
 from ingest.index import Indexer
 from qa.corpus import Corpus
 from qa.evidence import question_terms
-from qa.question import carry_context, is_follow_up, parts
+from qa.question import carry_context, is_follow_up, parts, within_message
 from qa.store import ChunkStore, open_client
 from qa.types import DocumentInfo
 from qa.understand import Understanding
@@ -150,3 +150,12 @@ def test_without_history_nothing_is_carried(corpus: Corpus) -> None:
 def test_the_last_turn_is_the_one_carried(corpus: Corpus) -> None:
     history = [("从化区的地铁几时通车？", "…"), ("从化区的养老床位有多少张？", "…")]
     assert carry_context(corpus, "那荔湾呢？", history, 0) == "荔湾区的养老床位有多少张？"
+
+
+def test_a_later_part_naming_a_thing_stands_on_its_own(corpus: Corpus) -> None:
+    assert within_message(corpus, "以后会有新医院吗？", "我家在从化，看病方便吗？", 2) == "以后会有新医院吗？"
+
+
+def test_a_later_part_without_a_noun_leans_on_the_first_part(corpus: Corpus) -> None:
+    first = "荔湾区中医医院呢？"
+    assert within_message(corpus, "會唔會升級？", first, 2) == f"{first} 會唔會升級？"
