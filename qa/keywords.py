@@ -131,6 +131,11 @@ def word_tag(word: str) -> str:
     return _tags().get(word, "")
 
 
+def cut(text: str) -> list[str]:
+    """A text cut as search cuts it before adding sub-words: Simplified, lower-cased, new words guessed."""
+    return list(_jieba().lcut(to_simplified(text).lower()))  # type: ignore[attr-defined]
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens of a text in either script: jieba's search mode over the Simplified form, lower-cased."""
     jieba = _jieba()

@@ -16,12 +16,15 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from qa.keywords import tokenize
+from qa.keywords import cut, tokenize
 from qa.script import to_simplified
 
 LEXICON_FILE = Path(__file__).with_name("data") / "colloquial.tsv"
 # Synonym groups of 同义词词林 marked "=" are true synonyms ("#" are merely related, "@" stand alone).
 _SYNONYM_GROUP = "="
+# 词林 major classes whose words frame a question rather than name its topic: C time and space (以后 → 今后,
+# 事后), G mental acts (知道 → 了解), K function words, L greetings. Their synonyms only add noise to search.
+_FRAMING_CLASSES = frozenset("CGKL")
 READ_MEMORY = 256  # questions whose reading is kept (a question is read again within the same answer)
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 
@@ -34,11 +37,12 @@ class Reading:
     text: str  # Simplified, colloquial and Cantonese words standardised, typos in names mended
     expansions: tuple[str, ...] = ()  # synonyms and plan words for everyday words, all found in the plans
     mended: tuple[tuple[str, str], ...] = ()  # (typed, meant) name corrections
+    topic: str = ""  # the standard text without the words that only frame a question (empty: all of it)
 
     @property
     def search_text(self) -> str:
-        """What keyword search reads: the standard text followed by the added words."""
-        return " ".join((self.text, *self.expansions)) if self.expansions else self.text
+        """What keyword search reads: the question's topic words followed by the added words."""
+        return " ".join((self.topic or self.text, *self.expansions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +53,18 @@ class Lexicon:
     expand: tuple[tuple[str, tuple[str, ...]], ...]
     cantonese: tuple[tuple[str, str], ...] = ()  # only in a question written in Cantonese
     markers: tuple[str, ...] = ()  # what marks a question as written Cantonese
+    framing: frozenset[str] = frozenset()  # words that frame a question, not its topic (有没有, 这个, 地方)
 
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
         """Read the tab-separated lexicon (KIND, FROM, TO; '#' starts a comment); a bad line is named."""
-        rules: dict[str, list[tuple[str, str]]] = {"replace": [], "cantonese": [], "marker": [], "expand": []}
+        rules: dict[str, list[tuple[str, str]]] = {
+            "replace": [],
+            "cantonese": [],
+            "marker": [],
+            "expand": [],
+            "frame": [],
+        }
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
@@ -69,6 +80,7 @@ class Lexicon:
             expand=tuple((s, tuple(t.split())) for s, t in rules["expand"]),
             cantonese=_longest_first(rules["cantonese"]),
             markers=tuple(s for s, _ in rules["marker"]),
+            framing=frozenset(s for s, _ in rules["frame"]),
         )
 
     def is_cantonese(self, text: str) -> bool:
@@ -88,6 +100,17 @@ class Lexicon:
         """Plan words for the everyday words in a text."""
         lowered = text.lower()
         return [word for source, words in self.expand if source in lowered for word in words]
+
+    def topic(self, text: str) -> str:
+        """A text's words without those that only frame a question, space-separated for keyword search.
+
+        The plans seldom use 没有, 这个 or 地方 (地方党委: local), so BM25 weighs them above the topic.
+        """
+        if not self.framing:
+            return text
+        # Cut as keyword search cuts (jieba with its new-word guessing: 医美, 众创), a framing word
+        # becoming a space, so the words around it are cut alike again.
+        return "".join(" " if w.lower() in self.framing else w for w in cut(text))
 
 
 def _longest_first(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -126,7 +149,13 @@ class Thesaurus:
         found = self._groups.get(word, [])
         if len({label for label, _ in found}) > 1:
             return set()
-        return {w for _, group in found for w in group if w != word and len(w) >= 2}
+        return {
+            w
+            for label, group in found
+            if label[:1] not in _FRAMING_CLASSES
+            for w in group
+            if w != word and len(w) >= 2
+        }
 
 
 @cache
@@ -219,7 +248,7 @@ class Understanding:
         for term in terms:
             if term not in vocabulary and len(term) >= 2:
                 found = {w for w in self.thesaurus.synonyms(term) if w in vocabulary}
-                found.update(w for w in self.lexicon.expansions(term) if w in vocabulary)
+                found.update(w for w in self.lexicon.expansions(term) if in_plans(w, vocabulary))
                 if found:
                     out[term] = found
         return out
@@ -253,7 +282,7 @@ class Understanding:
         text, mended = self.mender(version, names).mend(text, vocabulary)
         found: list[str] = []
         for word in self.lexicon.expansions(text):
-            if word in vocabulary and word not in text and word not in found:
+            if in_plans(word, vocabulary) and word not in text and word not in found:
                 found.append(word)
         for token in tokenize(text):
             if token in vocabulary or len(token) < 2:
@@ -261,4 +290,12 @@ class Understanding:
             for word in sorted(self.thesaurus.synonyms(token)):
                 if word in vocabulary and word not in text and word not in found:
                     found.append(word)
-        return Reading(question, text, tuple(found), tuple(mended))
+        return Reading(question, text, tuple(found), tuple(mended), self.lexicon.topic(text))
+
+
+def in_plans(word: str, vocabulary: Mapping[str, float]) -> bool:
+    """Whether the plans use a word: as one search token, or a phrase (地区生产总值) as all of its tokens."""
+    if word in vocabulary:
+        return True
+    tokens = tokenize(word)
+    return bool(tokens) and all(t in vocabulary for t in tokens)

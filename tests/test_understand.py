@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.keywords import tokenize
 from qa.script import to_simplified
 from qa.types import LoadedDocument
 from qa.understand import Lexicon, NameMender, Thesaurus, Understanding
@@ -125,6 +126,34 @@ def test_expansions_are_only_words_the_plans_use(understanding: Understanding) -
     assert set(reading.expansions) <= set(VOCABULARY)  # 卫生 (lexicon) and 治疗 (cilin) are not in the plans
     assert reading.search_text.startswith("从化看病方便吗？ ")
     assert all(word in reading.search_text for word in reading.expansions)
+
+
+def test_a_phrase_counts_as_a_plan_word_when_the_plans_use_all_its_words() -> None:
+    lexicon = Lexicon((), (("gdp", ("地区生产总值", "月球总值")),))
+    understanding = Understanding(lexicon, Thesaurus([]))
+    vocabulary = {"地区": 1.0, "生产": 1.0, "总值": 1.0, "生产总值": 2.0}
+    assert understanding.read("从化GDP涨多少？", vocabulary).expansions == ("地区生产总值",)  # 月球 is not
+
+
+def test_framing_words_are_left_out_of_keyword_search(understanding: Understanding) -> None:
+    reading = understanding.read("从化以后有没有新的地方可以看病？", VOCABULARY, NAMES, "v1")
+    assert reading.text == "从化以后有没有新的地方可以看病？"  # dense search and the answer read it whole
+    kept = reading.search_text.split()
+    assert "从化" in kept and "医疗" in kept
+    assert not {"以后", "有没有", "地方", "可以"} & set(tokenize(reading.search_text))
+
+
+def test_framing_words_keep_the_cut_of_the_words_around_them(lexicon: Lexicon) -> None:
+    # 众创 is a word jieba guesses only in context: the rest of the text is cut as it would be whole.
+    text = "荔湾区想打造什么样的众创空间？"
+    assert [t for t in tokenize(lexicon.topic(text)) if t != "想"] == [t for t in tokenize(text) if t != "想"]
+
+
+def test_time_and_mental_words_get_no_synonyms() -> None:
+    thesaurus = Thesaurus.bundled()
+    assert thesaurus.synonyms("以后") == set()  # 词林 C: 今后, 事后 would only add noise
+    assert thesaurus.synonyms("知道") == set()  # 词林 G
+    assert "青年" in thesaurus.synonyms("年轻人")  # 词林 A: people
 
 
 def test_no_synonyms_for_a_word_the_plans_already_use() -> None:
