@@ -81,15 +81,56 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], conten
             previous = previous.replace(word, "" if rest else periods[0])
         if not rest and not now:
             return previous if period_words(previous) else f"{periods[0]} {previous}"
+    if _LATIN.search(rest):  # English: its own words, not the plans', say whether it asks anything new
+        content_terms = sum(1 for w in tokenize(rest) if _LATIN.search(w))
     if now and (len(rest) <= 2 or content_terms <= 1):  # "那某某区呢？", "某某又是几年？": ask it again there
         swapped = previous
         for old in before:
-            swapped = swapped.replace(old.name, now[0].name)
-            swapped = swapped.replace(old.name[:-1], now[0].name[:-1])  # 甲区 → 乙区, then 甲 → 乙
+            short = {old.name: now[0].name, old.name[:-1]: now[0].name[:-1]}  # 甲区 → 乙区, 甲 → 乙
+            for alias in sorted({*old.aliases, *short}, key=len, reverse=True):  # Jia District → 乙区
+                swapped = re.sub(re.escape(alias), short.get(alias, now[0].name), swapped, flags=re.I)
         return swapped if before else f"{now[0].name} {previous}"
     if now:
         return question  # names its own district: only the topic words of the turn before help
+    if rest and not _POINTS_BACK.search(text) and _replaces_topic(corpus, rest, previous):
+        # "那地铁呢？" after a question about schools asks the same thing about the metro, not about both
+        return f"{_without_topic(corpus, previous)} {question}"
     return f"{previous} {question}"  # "它几时建好？": the previous question gives the topic and district
+
+
+_LATIN = re.compile(r"[a-z]{3,}", re.I)
+_POINTS_BACK = re.compile(r"(?<!其)它|他们|它们|这个|這個|那个|那個|这些|那些|该项|佢|呢个|嗰个", re.I)
+# A follow-up's own words replace the previous topic when they are about as specific in the plans as it
+# (地铁 for 学校); clearly more common words (目标, 进展, 情况) ask about an aspect of the same topic.
+REPLACES_TOPIC = 0.8
+
+
+def _topic_weights(corpus: Corpus, text: str) -> dict[str, float]:
+    """A text's nouns of two or more characters the plans use, by IDF (districts, periods, numbers out)."""
+    aliases = {a for d in corpus.districts for a in d.aliases}
+    periods = set(period_words(text))
+    return {
+        w: corpus.idf[w]
+        for w in tokenize(text)
+        if len(w) >= 2
+        and w in corpus.idf
+        and w not in aliases
+        and w not in periods
+        and not any(c.isdigit() for c in w)
+        and word_tag(w).startswith("n")
+    }
+
+
+def _replaces_topic(corpus: Corpus, own: str, previous: str) -> bool:
+    mine, before = _topic_weights(corpus, own), _topic_weights(corpus, previous)
+    return bool(mine and before) and max(mine.values()) >= REPLACES_TOPIC * max(before.values())
+
+
+def _without_topic(corpus: Corpus, previous: str) -> str:
+    """The previous question with its topic nouns taken out: its district, period and asking words stay."""
+    for word in sorted(_topic_weights(corpus, previous), key=len, reverse=True):
+        previous = previous.replace(word, "")
+    return previous
 
 
 def within_message(corpus: Corpus, part: str, first: str, content_terms: int = 1) -> str:

@@ -159,3 +159,30 @@ def test_a_later_part_naming_a_thing_stands_on_its_own(corpus: Corpus) -> None:
 def test_a_later_part_without_a_noun_leans_on_the_first_part(corpus: Corpus) -> None:
     first = "荔湾区中医医院呢？"
     assert within_message(corpus, "會唔會升級？", first, 2) == f"{first} 會唔會升級？"
+
+
+def test_a_follow_up_naming_another_thing_replaces_the_previous_topic(
+    corpus: Corpus, understanding: Understanding
+) -> None:
+    # 地铁 is about as specific in the plans as 养老床位: the metro is asked about, in the same district
+    carried = standalone(corpus, understanding, "那地铁呢？", "从化区的养老床位有多少张？")
+    assert carried.startswith("从化区") and "养老床位" not in carried and carried.endswith("那地铁呢？")
+
+
+def test_a_follow_up_about_an_aspect_keeps_the_previous_topic(
+    corpus: Corpus, understanding: Understanding
+) -> None:
+    previous = "从化区的养老床位有多少张？"
+    assert standalone(corpus, understanding, "2025年的目标呢？", previous) == f"{previous} 2025年的目标呢？"
+
+
+def test_english_follow_ups_swap_an_english_district_name(
+    corpus: Corpus, understanding: Understanding
+) -> None:
+    previous = "How many elderly care beds will Conghua have?"
+    assert standalone(corpus, understanding, "What about Liwan?", previous) == (
+        "How many elderly care beds will 荔湾区 have?"
+    )
+    # its own question, naming its own district: not the previous one
+    own = "Is anything planned for a hospital in Conghua's northern tourist area?"
+    assert standalone(corpus, understanding, own, "What new hospitals is Liwan building?") == own
