@@ -3,10 +3,12 @@
     python -m eval.calibrate --index DIR [--qa eval/qa.jsonl --qa eval/resident.jsonl]
 
 Every part of every item is read by the chain as it answers (understanding, retrieval, evidence), its
-signals are labelled with whether the item is answerable, and a logistic regression is fitted. The
-refusal threshold is the refusal-F1-best one (over questions) among those refusing at most 10% of the
-answerable ones, on 5-fold cross-validated probabilities, so it is not chosen on the predictions it was
-fitted to.
+signals are labelled with whether the item is answerable, and a logistic regression is fitted whose
+weights keep the direction each signal declares (qa.answerability.Signals): more of the question found
+never lowers the probability of answering, less never raises it, whatever the tuning sets happen to pair
+with their wording. The refusal threshold is the refusal-F1-best one (over questions) among those
+refusing at most 10% of the answerable ones, on 5-fold cross-validated probabilities (an item's parts in
+one fold), so it is not chosen on the predictions it was fitted to.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ def collect(chain: QAChain, items: Sequence[Item]) -> tuple[list[list[float]], l
     for item in items:
         history = tuple((q, "") for q in item.history)
         for part in chain.read(item.question, history):
-            if part.draft.signals is None:
-                continue  # nothing to quote: refused whatever the model says
+            if part.draft.signals is None or part.probability == 0.0:
+                # Nothing to quote, or a district no plan covers: refused by rule whatever the model says
+                # (a sigmoid is never exactly 0), so these parts would only teach it noise.
+                continue
             rows.append(part.draft.signals.vector())
             labels.append(1 if item.answerable else 0)
             groups.append(item.id)
@@ -78,6 +82,71 @@ def best_threshold(
     return best
 
 
+class MonotoneLogistic:
+    """A class-balanced, L2-regularised logistic regression whose weights keep their signals' directions.
+
+    Fitted on standard scores (so the penalty treats a cosine that varies by hundredths like a 0/1 flag);
+    a weight whose sign a signal forbids is held at zero by the bounds of L-BFGS-B instead.
+    """
+
+    def __init__(self, directions: Sequence[int], c: float = 1.0) -> None:
+        self.directions = list(directions)
+        self.c = c
+        self.mean = np.zeros(len(self.directions))
+        self.scale = np.ones(len(self.directions))
+        self.coef = np.zeros(len(self.directions))
+        self.intercept = 0.0
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> MonotoneLogistic:
+        """Fit on rows of signals and 0/1 labels."""
+        from scipy.optimize import minimize
+
+        self.mean = x.mean(axis=0)
+        spread = x.std(axis=0)
+        self.scale = np.where(spread == 0, 1.0, spread)
+        z = (x - self.mean) / self.scale
+        counts = np.bincount(y, minlength=2)
+        weight = np.where(y == 1, len(y) / (2 * max(counts[1], 1)), len(y) / (2 * max(counts[0], 1)))
+        sign = 2.0 * y - 1.0
+
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            margin = sign * (z @ theta[:-1] + theta[-1])
+            value = self.c * np.sum(weight * np.logaddexp(0.0, -margin)) + 0.5 * theta[:-1] @ theta[:-1]
+            slope = -self.c * weight * sign / (1.0 + np.exp(margin))
+            grad = np.append(z.T @ slope + theta[:-1], np.sum(slope))
+            return float(value), grad
+
+        bounds = [(0.0, None) if d > 0 else (None, 0.0) if d < 0 else (None, None) for d in self.directions]
+        found = minimize(
+            loss, np.zeros(z.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=[*bounds, (None, None)]
+        )
+        self.coef, self.intercept = found.x[:-1], float(found.x[-1])
+        return self
+
+    def plain(self) -> tuple[np.ndarray, float]:
+        """Weights and bias on the raw signal values (the standardisation folded back in)."""
+        raw = self.coef / self.scale
+        return raw, float(self.intercept - np.sum(self.coef * self.mean / self.scale))
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """P(answerable) of each row."""
+        raw, bias = self.plain()
+        return 1.0 / (1.0 + np.exp(-np.clip(x @ raw + bias, -60.0, 60.0)))
+
+
+def cross_validated(
+    x: np.ndarray, y: np.ndarray, directions: Sequence[int], groups: Sequence[str], folds: int = 5
+) -> np.ndarray:
+    """Each part's probability from a model fitted without its item (all parts of an item in one fold)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    out = np.zeros(len(y))
+    splitter = StratifiedGroupKFold(n_splits=folds)
+    for train, test in splitter.split(x, y, groups=list(groups)):
+        out[test] = MonotoneLogistic(directions).fit(x[train], y[train]).predict_proba(x[test])
+    return out
+
+
 def fit(
     rows: list[list[float]],
     labels: list[int],
@@ -85,27 +154,17 @@ def fit(
     groups: Sequence[str] | None = None,
     leave_out: Sequence[str] = (),
 ) -> tuple[Answerability, dict[str, float]]:
-    """A class-balanced logistic regression and its cross-validated threshold (signals in `leave_out` get
+    """A sign-constrained logistic regression and its cross-validated threshold (signals in `leave_out` get
     no weight: the lexical model leaves out the embedding ones)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     names = [n for n in Signals.names() if n not in leave_out]
     keep = [Signals.names().index(n) for n in names]
-    x, y = np.asarray(rows)[:, keep], np.asarray(labels)
-    # Signals differ in spread (cosines vary by hundredths, flags by whole units): fit on standard scores so
-    # regularisation treats them alike, then fold the scaling back into plain weights.
-    model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", C=1.0, max_iter=1000))
-    cross = cross_val_predict(model, x, y, cv=5, method="predict_proba")[:, 1]
-    threshold = best_threshold(cross, y, groups)
-    model.fit(x, y)
-    scaler, logistic = model[0], model[1]
-    scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
-    raw = logistic.coef_[0] / scale
-    bias = float(logistic.intercept_[0] - np.sum(logistic.coef_[0] * scaler.mean_ / scale))
-    weights = {name: round(float(w), 4) for name, w in zip(names, raw, strict=True)}
+    directions = [Signals.directions()[n] for n in names]
+    x, y = np.asarray(rows, dtype=float)[:, keep], np.asarray(labels, dtype=int)
+    keys = list(groups) if groups is not None else [str(i) for i in range(len(y))]
+    cross = cross_validated(x, y, directions, keys)
+    threshold = best_threshold(cross, y, keys)
+    raw, bias = MonotoneLogistic(directions).fit(x, y).plain()
+    weights = {name: round(float(w), 4) + 0.0 for name, w in zip(names, raw, strict=True)}  # no -0.0
     refused = cross < threshold
     stats = {
         "parts": float(len(y)),
@@ -132,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(h in p.name for p in paths for h in HOLDOUTS):
         parser.error("holdout sets are never used for fitting")
     settings = Settings()
-    chain = build_chain(settings, args.index.resolve())
+    # The signals do not depend on the model; a neutral one lets a file whose weights no longer load be
+    # refitted (the rule refusals still show as probability 0).
+    chain = build_chain(settings, args.index.resolve(), answerability=Answerability({}, bias=0.0))
     rows: list[list[float]] = []
     labels: list[int] = []
     groups: list[str] = []

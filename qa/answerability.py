@@ -9,27 +9,47 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
 LEXICAL = "lexical"  # the model without embedding signals, for embedders no model was fitted with
 EMBEDDING_SIGNALS = ("semantic", "dense")
 
 
+# Which way each signal may move the probability of answering: +1 only up, -1 only down, 0 either way.
+# A fit (eval.calibrate) keeps every weight on its signal's side, so a wording style that happens to go with
+# answerable questions in the tuning sets (many words the plans lack) cannot teach the model to answer more
+# when less of the question is found.
+UP, DOWN, EITHER = 1, -1, 0
+
+
+def _signal(direction: int) -> Any:
+    return field(metadata={"direction": direction})
+
+
 @dataclass(frozen=True, slots=True)
 class Signals:
     """What the evidence for one question (or one part of it) looks like; every value in [0, 1]."""
 
-    coverage: float  # share of the question's weighted words (or their synonyms) in the best sentence
-    semantic: float  # cosine of the question and its most similar candidate sentence (e5)
-    dense: float  # cosine of the question and the best-ranked passage
-    gives: float  # 1 when a chosen sentence gives the kind of answer asked (a figure with its unit, a year…)
-    agree: float  # 1 when dense and keyword search both rank the best passage in their top 3
-    focus: float  # share of the question's two most specific words found in the chosen sentences
-    missing: float  # share of the question's plan words (IDF-weighted) found in no retrieved passage
-    novel: float  # share of the question's Chinese character pairs that occur nowhere in the plans
-    english: float  # 1 for an English question (its words reach the text through a dictionary)
+    coverage: float = _signal(UP)  # share of the question's weighted words (or synonyms) in the best sentence
+    semantic: float = _signal(UP)  # cosine of the question and its most similar candidate sentence (e5)
+    dense: float = _signal(UP)  # cosine of the question and the best-ranked passage
+    gives: float = _signal(UP)  # 1 when a chosen sentence gives the kind of answer asked (a figure, a year…)
+    agree: float = _signal(UP)  # 1 when dense and keyword search both rank the best passage in their top 3
+    focus: float = _signal(
+        UP
+    )  # share of the question's two most specific words found in the chosen sentences
+    missing: float = _signal(
+        DOWN
+    )  # share of the question's plan words (IDF-weighted) in no retrieved passage
+    novel: float = _signal(DOWN)  # share of the question's Chinese character pairs found nowhere in the plans
+    absent: float = _signal(DOWN)  # weighted share of the question's concepts (word, synonyms) in no plan
+    year: float = _signal(DOWN)  # 1 when the question names a year no retrieved passage mentions
+    english: float = _signal(
+        EITHER
+    )  # 1 for an English question (its words reach the text through a dictionary)
 
     def vector(self) -> list[float]:
         """The values in field order."""
@@ -39,6 +59,11 @@ class Signals:
     def names(cls) -> list[str]:
         """The field names, in the order of `vector`."""
         return [f.name for f in fields(cls)]
+
+    @classmethod
+    def directions(cls) -> dict[str, int]:
+        """Each signal's allowed direction (UP, DOWN or EITHER), by name."""
+        return {f.name: int(f.metadata["direction"]) for f in fields(cls)}
 
     def as_dict(self) -> dict[str, float]:
         """The values by name (for logs and the eval records)."""
@@ -79,6 +104,10 @@ class Answerability:
         unknown = set(chosen["weights"]) - set(Signals.names())
         if unknown:
             raise ValueError(f"{path.name}: weights for unknown signals {sorted(unknown)}")
+        directions = Signals.directions()
+        wrong = sorted(k for k, v in chosen["weights"].items() if directions[k] * float(v) < 0)
+        if wrong:
+            raise ValueError(f"{path.name}: weights against their signals' directions {wrong}")
         return cls(
             weights={k: float(v) for k, v in chosen["weights"].items()},
             bias=float(chosen["bias"]),

@@ -78,12 +78,18 @@ def build_answerer(settings: Settings) -> Answerer:
     return ChatModelAnswerer(llm, name=settings.backend)
 
 
-def build_chain(settings: Settings, index_dir: Path, store: ChunkStore | None = None) -> QAChain:
-    """The answering chain with the configured backend over an existing index."""
+def build_chain(
+    settings: Settings,
+    index_dir: Path,
+    store: ChunkStore | None = None,
+    answerability: Answerability | None = None,
+) -> QAChain:
+    """The answering chain with the configured backend over an existing index (and the shipped
+    answerability model unless another is given: calibration reads signals before any model exists)."""
     return QAChain(
         open_retriever(settings, index_dir, store),
         build_answerer(settings),
         max_question_chars=settings.max_question_chars,
-        answerability=Answerability.load(embedding_model=settings.embedding_model),
+        answerability=answerability or Answerability.load(embedding_model=settings.embedding_model),
         sentences=SentenceMatcher(passage_embeddings(settings, index_dir)),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from qa.absence import absent, unseen_year
 from qa.answerability import Signals
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence
@@ -41,6 +42,8 @@ def signals(
         focus=sum(1 for t in focus if t in quoted) / len(focus) if focus else 1.0,
         missing=sum(unseen) / (sum(known.values()) or 1.0),
         novel=_novel(corpus, query.text),
+        absent=absent(corpus, query, terms, hits),
+        year=unseen_year(query.text, hits),
         english=1.0 if query.script == "en" else 0.0,
     )
 

@@ -1,0 +1,83 @@
+"""What a question asks about that the plans it is answered from never mention: two answerability signals.
+
+A near-miss question is worded like the plan but names one thing the plan lacks (a 火星 base, a 迪士尼
+park, a year past the plan); a paraphrase is worded unlike the plan but every thing it names is there under
+another word. So absence is judged per concept, not per word: a question word counts as found when the plans
+hold it or one of its synonyms (同义词词林 and the colloquial lexicon, as understanding found them).
+Everything is read from the corpus and the question.
+
+English questions are not judged: their words reach the plans through CC-CEDICT, whose glosses miss common
+senses (brand → 厂牌, 牌子 but not 品牌; get → 染上), so on the tuning sets answerable English questions
+looked as absent as unanswerable ones (median share 0.53 against 0.55).
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Mapping
+
+from qa.corpus import Corpus
+from qa.evidence import Query
+from qa.keywords import word_tag
+from qa.script import to_simplified
+from qa.types import Hit
+
+_QUESTION = re.compile(r"哪|几|多少|什么|怎|啥|咋|谁|吗|呢|\d")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_TEXTS: weakref.WeakKeyDictionary[Corpus, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def document_texts(corpus: Corpus) -> dict[str, str]:
+    """Each plan's Simplified, lower-case text with its headings (built once per corpus snapshot)."""
+    texts = _TEXTS.get(corpus)
+    if texts is None:
+        parts: dict[str, list[str]] = {}
+        for chunk in corpus.chunks.values():
+            parts.setdefault(chunk.doc_id, []).append(chunk.norm_path + "\n" + chunk.norm)
+        texts = _TEXTS[corpus] = {doc: "\n".join(p).lower() for doc, p in parts.items()}
+    return texts
+
+
+def absent(corpus: Corpus, query: Query, terms: Mapping[str, float], hits: list[Hit]) -> float:
+    """Weighted share of the question's concepts found nowhere in the plans its passages come from.
+
+    The plans searched are those of the retrieved passages (the plan a question was routed to, or every plan
+    that answered), so a detail one district's plan has and another's lacks counts as absent for the other.
+    Weights are the question words' own (IDF in the plans, or how specific a word the plans lack is).
+    """
+    docs = {h.chunk.doc_id for h in hits}
+    texts = document_texts(corpus)
+    text = "\n".join(texts[d] for d in docs if d in texts)
+    if not text:
+        return 0.0
+    if query.script == "en":
+        return 0.0  # not judged: see the module docstring
+    concepts = [(w, (t, *query.alternatives.get(t, ()))) for t, w in terms.items() if names_a_thing(t)]
+    total = sum(w for w, _ in concepts)
+    if total <= 0:
+        return 0.0
+    lacking = sum(w for w, forms in concepts if not any(f in text for f in forms))
+    return lacking / total
+
+
+def names_a_thing(word: str) -> bool:
+    """Whether a question word names what is asked about: a noun of the dictionary (not a place: routing
+    judges places) or a longer compound; not a question word, a pronoun, a time word or a guessed fragment.
+
+    Residents' verbs and asides (想, 有没有, 现在, 区里) vary with the wording; the things asked about
+    (火星, 病床, 写字楼) are what a plan either holds or lacks.
+    """
+    if len(word) < 2 or _QUESTION.search(word):
+        return False
+    tag = word_tag(word)
+    return (tag.startswith("n") and tag != "ns") or tag == "vn" or (not tag and len(word) >= 4)
+
+
+def unseen_year(question: str, hits: list[Hit]) -> float:
+    """1 when the question names a year that none of the top passages mentions (a year past the plan)."""
+    years = set(_YEAR.findall(to_simplified(question)))
+    if not years:
+        return 0.0
+    seen = "\n".join(h.chunk.norm_path + h.chunk.norm for h in hits[:5])
+    return 0.0 if all(y in seen for y in years) else 1.0

@@ -1,0 +1,77 @@
+"""Absence signals on the bundled plans: concepts no plan holds, details one district's plan lacks, years."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.absence import absent, document_texts, names_a_thing, unseen_year
+from qa.chain import QAChain
+from qa.corpus import Corpus
+from qa.evidence import Query, question_terms
+from qa.types import Hit, Script
+from tests.ui_index import plans_chain
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    chain: QAChain = plans_chain(tmp_path_factory.mktemp("absence-index"))
+    return chain.corpus
+
+
+def hits_of(corpus: Corpus, doc_id: str, n: int = 5) -> list[Hit]:
+    """A few passages of one plan, as if retrieval had routed the question to it."""
+    chunks = [c for c in corpus.chunks.values() if c.doc_id == doc_id][:n]
+    return [Hit(chunk, 1.0 / (i + 1)) for i, chunk in enumerate(chunks)]
+
+
+def absent_share(corpus: Corpus, text: str, doc_id: str, **alternatives: set[str]) -> float:
+    script: Script = "en" if text.isascii() else "zh-Hans"
+    query = Query(text, script, alternatives)
+    return absent(corpus, query, question_terms(corpus, text, script), hits_of(corpus, doc_id))
+
+
+@pytest.mark.parametrize("word", ["火星", "病床", "写字楼", "迪士尼", "高尔夫球场"])
+def test_nouns_and_names_of_things_are_concepts(word: str) -> None:
+    assert names_a_thing(word)
+
+
+@pytest.mark.parametrize("word", ["有没有", "现在", "那边", "哪条", "几间", "天河", "2030", "钱"])
+def test_asides_question_words_places_years_and_single_characters_are_not(word: str) -> None:
+    assert not names_a_thing(word)
+
+
+def test_a_thing_no_plan_mentions_makes_the_question_mostly_absent(corpus: Corpus) -> None:
+    mars = absent_share(corpus, "从化区的火星基地建设计划是什么？", "conghua")
+    park = absent_share(corpus, "荔湾区什么时候建迪士尼乐园？", "liwan")
+    assert mars > 0.5 and park > 0.5
+    assert absent_share(corpus, "从化区的温泉旅游有什么规划？", "conghua") == 0.0
+
+
+def test_a_synonym_the_plans_use_makes_the_word_present(corpus: Corpus) -> None:
+    assert "食堂" in document_texts(corpus)["conghua"] or "食堂" in document_texts(corpus)["liwan"]
+    doc = "conghua" if "食堂" in document_texts(corpus)["conghua"] else "liwan"
+    without = absent_share(corpus, "学校饭堂的管理", doc)
+    assert without > 0.0
+    assert absent_share(corpus, "学校饭堂的管理", doc, 饭堂={"食堂"}) < without
+
+
+def test_absence_is_judged_in_the_plan_the_question_is_answered_from(corpus: Corpus) -> None:
+    # 病床 is in one district's plan (每千人擁有病床位數) and not the other's.
+    texts = document_texts(corpus)
+    has, lacks = sorted(texts, key=lambda d: "病床" not in texts[d])
+    assert "病床" in texts[has] and "病床" not in texts[lacks]
+    assert absent_share(corpus, "要增加多少病床？", has) == 0.0
+    assert absent_share(corpus, "要增加多少病床？", lacks) == 1.0
+
+
+def test_english_questions_are_not_judged(corpus: Corpus) -> None:
+    assert absent_share(corpus, "Is a Mars base planned?", "conghua") == 0.0
+
+
+def test_a_year_no_passage_mentions_is_unseen(corpus: Corpus) -> None:
+    hits = hits_of(corpus, "conghua", n=len(corpus.chunks))
+    seen = "\n".join(h.chunk.norm for h in hits)
+    assert "2025" in seen and "2047" not in seen
+    assert unseen_year("到2025年人口多少？", hits) == 0.0
+    assert unseen_year("到2047年人口多少？", hits) == 1.0
+    assert unseen_year("人口多少？", hits) == 0.0
