@@ -196,7 +196,9 @@ class HybridRetriever(BaseRetriever):
         plan = plan if plan is not None else route(corpus, question, district)
         if vector is None:
             vector = self.embed(question)  # once, even for one search per plan
-        words = keywords or question
+        # An English question's keyword search reads its Chinese terms (added by expand_query), which the
+        # reading of its English words lacks.
+        words = question if english(question) else keywords or question
         if plan.compare and len(plan.doc_ids) > 1:
             per_doc = [
                 self._search(corpus, question, vector, k, (doc_id,), plan.glossary_ids, words)
