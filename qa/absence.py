@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from qa.corpus import Corpus
-from qa.evidence import Query
-from qa.keywords import word_tag
+from qa.evidence import Query, Sentence
+from qa.keywords import tokenize, word_tag, words
 from qa.script import to_simplified
 from qa.types import Hit
 
@@ -51,14 +51,35 @@ def absent(corpus: Corpus, query: Query, terms: Mapping[str, float], hits: list[
     text = "\n".join(texts[d] for d in docs if d in texts)
     if not text:
         return 0.0
+    return _lacking_share(query, terms, text)
+
+
+def unquoted(query: Query, terms: Mapping[str, float], chosen: Sequence[Sentence]) -> float:
+    """Weighted share of the question's concepts that the quoted sentences (and their sections) never name:
+    the plan may hold 养老床位 while the sentence quoted is about 病床位."""
+    text = "\n".join(to_simplified(s.chunk.text[s.start : s.end]) + s.chunk.norm_path for s in chosen)
+    return _lacking_share(query, terms, text.lower()) if text else 0.0
+
+
+def _lacking_share(query: Query, terms: Mapping[str, float], text: str) -> float:
     if query.script == "en":
         return 0.0  # not judged: see the module docstring
-    concepts = [(w, (t, *query.alternatives.get(t, ()))) for t, w in terms.items() if names_a_thing(t)]
-    total = sum(w for w, _ in concepts)
+    # Whole words, not search tokens: 坐地铁 asks about 地铁, not about the fragment 坐地.
+    concepts = {w: terms[w] for w in words(query.text) if w in terms and names_a_thing(w)}
+    total = sum(concepts.values())
     if total <= 0:
         return 0.0
-    lacking = sum(w for w, forms in concepts if not any(f in text for f in forms))
+    lacking = sum(weight * _lacking(word, query.alternatives, text) for word, weight in concepts.items())
     return lacking / total
+
+
+def _lacking(word: str, alternatives: Mapping[str, set[str]], text: str) -> float:
+    """How much of a word's concept a text lacks: none when it holds the word or a synonym; else the share
+    of the word's own shorter words it lacks (常住人口 is 常住 + 人口; 摩天轮 has no part in a plan)."""
+    if word in text or any(a in text for a in alternatives.get(word, ())):
+        return 0.0
+    parts = [p for p in tokenize(word) if p != word and len(p) >= 2]
+    return sum(1 for p in parts if p not in text) / len(parts) if parts else 1.0
 
 
 def names_a_thing(word: str) -> bool:

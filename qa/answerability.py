@@ -46,6 +46,7 @@ class Signals:
     )  # share of the question's plan words (IDF-weighted) in no retrieved passage
     novel: float = _signal(DOWN)  # share of the question's Chinese character pairs found nowhere in the plans
     absent: float = _signal(DOWN)  # weighted share of the question's concepts (word, synonyms) in no plan
+    unquoted: float = _signal(DOWN)  # weighted share of them the quoted sentences never name
     year: float = _signal(DOWN)  # 1 when the question names a year no retrieved passage mentions
     english: float = _signal(
         EITHER

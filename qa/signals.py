@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from qa.absence import absent, unseen_year
+from qa.absence import absent, unquoted, unseen_year
 from qa.answerability import Signals
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence
@@ -43,6 +43,7 @@ def signals(
         missing=sum(unseen) / (sum(known.values()) or 1.0),
         novel=_novel(corpus, query.text),
         absent=absent(corpus, query, terms, hits),
+        unquoted=unquoted(query, terms, chosen),
         year=unseen_year(query.text, hits),
         english=1.0 if query.script == "en" else 0.0,
     )

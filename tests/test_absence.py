@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.absence import absent, document_texts, names_a_thing, unseen_year
+from qa.absence import absent, document_texts, names_a_thing, unquoted, unseen_year
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import Query, question_terms
+from qa.evidence import Query, Sentence, question_terms
 from qa.types import Hit, Script
 from tests.ui_index import plans_chain
 
@@ -62,6 +62,24 @@ def test_absence_is_judged_in_the_plan_the_question_is_answered_from(corpus: Cor
     assert "病床" in texts[has] and "病床" not in texts[lacks]
     assert absent_share(corpus, "要增加多少病床？", has) == 0.0
     assert absent_share(corpus, "要增加多少病床？", lacks) == 1.0
+
+
+def sentence_with(corpus: Corpus, needle: str) -> Sentence:
+    """The sentence of the plans holding `needle`, as if it had been chosen to quote."""
+    chunk = next(c for c in corpus.chunks.values() if needle in c.norm)
+    start = chunk.norm.index(needle)  # norm keeps the text's offsets (one Simplified character each)
+    return Sentence(0, chunk, start, start + len(needle), 1.0, 1.0)
+
+
+def test_a_quote_that_names_only_part_of_what_is_asked_leaves_the_rest_unquoted(corpus: Corpus) -> None:
+    question = "每千名老人养老床位数要达到多少张？"
+    query = Query(question, "zh-Hans")
+    terms = question_terms(corpus, question)
+    beds = sentence_with(corpus, "病床位数")
+    elderly = sentence_with(corpus, "养老床位")
+    assert absent(corpus, query, terms, [Hit(beds.chunk, 1.0)]) < 1.0
+    assert unquoted(query, terms, [beds]) > unquoted(query, terms, [elderly])
+    assert unquoted(query, terms, []) == 0.0
 
 
 def test_english_questions_are_not_judged(corpus: Corpus) -> None:

@@ -24,6 +24,7 @@ NEUTRAL = Signals(
     missing=0.5,
     novel=0.5,
     absent=0.5,
+    unquoted=0.5,
     year=0.0,
     english=0.0,
 )
@@ -181,7 +182,7 @@ def test_every_signal_declares_a_direction_and_absence_only_lowers() -> None:
     assert set(directions) == set(Signals.names())
     assert set(directions.values()) <= {UP, DOWN, EITHER}
     assert all(directions[n] == UP for n in ("coverage", "semantic", "dense", "gives", "agree", "focus"))
-    assert all(directions[n] == DOWN for n in ("missing", "novel", "absent", "year"))
+    assert all(directions[n] == DOWN for n in ("missing", "novel", "absent", "unquoted", "year"))
 
 
 def confounded(seed: int) -> tuple[list[list[float]], list[int]]:
