@@ -97,9 +97,19 @@ class Lexicon:
         return pattern.sub(lambda m: table[m.group(0).lower()], text)
 
     def expansions(self, text: str) -> list[str]:
-        """Plan words for the everyday words in a text."""
+        """Plan words for the everyday words in a text.
+
+        A one-character word counts only where it stands alone as jieba cuts the text (电 is not in 电梯,
+        水 not in 水平); a longer one also inside a word (收入 in 居民收入, 地铁 in 地铁站).
+        """
         lowered = text.lower()
-        return [word for source, words in self.expand if source in lowered for word in words]
+        edges = _edges(lowered) if any(len(s) == 1 for s, _ in self.expand) else set()
+        return [
+            word
+            for source, words in self.expand
+            if (source in lowered if len(source) > 1 else _whole(lowered, source, edges))
+            for word in words
+        ]
 
     def topic(self, text: str) -> str:
         """A text's words without those that only frame a question, space-separated for keyword search.
@@ -111,6 +121,25 @@ class Lexicon:
         # Cut as keyword search cuts (jieba with its new-word guessing: 医美, 众创), a framing word
         # becoming a space, so the words around it are cut alike again.
         return "".join(" " if w.lower() in self.framing else w for w in cut(text))
+
+
+def _edges(text: str) -> set[int]:
+    """The offsets where the words of a text begin or end, as keyword search cuts it."""
+    edges, at = {0}, 0
+    for word in cut(text):
+        at += len(word)
+        edges.add(at)
+    return edges
+
+
+def _whole(text: str, word: str, edges: set[int]) -> bool:
+    """Whether a word occurs in a text starting and ending on word edges."""
+    start = text.find(word)
+    while start >= 0:
+        if start in edges and start + len(word) in edges:
+            return True
+        start = text.find(word, start + 1)
+    return False
 
 
 def _longest_first(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

@@ -91,6 +91,15 @@ def test_a_rule_file_is_read_with_comments_and_longest_first(tmp_path: Path) -> 
     assert lexicon.expansions("想去上学") == []
 
 
+def test_a_one_character_word_expands_only_where_it_stands_alone(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.tsv"
+    path.write_text("expand\t电\t电力\nexpand\t收入\t人均可支配收入\n", encoding="utf-8")
+    lexicon = Lexicon.load(path)
+    assert lexicon.expansions("旧楼装电梯有补贴吗") == []  # 电 is part of 电梯
+    assert lexicon.expansions("停了电怎么办") == ["电力"]
+    assert lexicon.expansions("居民收入涨了多少") == ["人均可支配收入"]  # a longer word counts inside one
+
+
 def test_an_unknown_rule_kind_is_refused_naming_the_line(tmp_path: Path) -> None:
     path = tmp_path / "lexicon.tsv"
     path.write_text("# rules\nreplace\t啥\t什么\nrepalce\t冇\t没有\n", encoding="utf-8")
