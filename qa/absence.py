@@ -95,10 +95,14 @@ def names_a_thing(word: str) -> bool:
     return (tag.startswith("n") and tag != "ns") or tag == "vn" or (not tag and len(word) >= 4)
 
 
-def unseen_year(question: str, hits: list[Hit]) -> float:
-    """1 when the question names a year that none of the top passages mentions (a year past the plan)."""
+def unseen_year(question: str, hits: Sequence[Hit], chosen: Sequence[Sentence] = ()) -> float:
+    """1 when the question names a year none of the top passages mentions (a year past the plan); 0.5 when
+    they do but the passages quoted do not (展望2035年 elsewhere, a 2025 figure quoted); else 0."""
     years = set(_YEAR.findall(to_simplified(question)))
     if not years:
         return 0.0
     seen = "\n".join(h.chunk.norm_path + h.chunk.norm for h in hits[:5])
-    return 0.0 if all(y in seen for y in years) else 1.0
+    if not all(y in seen for y in years):
+        return 1.0
+    quoted = "\n".join(s.chunk.norm_path + s.chunk.norm for s in chosen)
+    return 0.0 if not chosen or all(y in quoted for y in years) else 0.5

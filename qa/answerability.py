@@ -47,7 +47,7 @@ class Signals:
     novel: float = _signal(DOWN)  # share of the question's Chinese character pairs found nowhere in the plans
     absent: float = _signal(DOWN)  # weighted share of the question's concepts (word, synonyms) in no plan
     unquoted: float = _signal(DOWN)  # weighted share of them the quoted sentences never name
-    year: float = _signal(DOWN)  # 1 when the question names a year no retrieved passage mentions
+    year: float = _signal(DOWN)  # 1: the question names a year no top passage mentions; 0.5: none quoted
     english: float = _signal(
         EITHER
     )  # 1 for an English question (its words reach the text through a dictionary)

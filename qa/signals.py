@@ -44,7 +44,7 @@ def signals(
         novel=_novel(corpus, query.text),
         absent=absent(corpus, query, terms, hits),
         unquoted=unquoted(query, terms, chosen),
-        year=unseen_year(query.text, hits),
+        year=unseen_year(query.text, hits, chosen),
         english=1.0 if query.script == "en" else 0.0,
     )
 

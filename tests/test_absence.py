@@ -93,3 +93,6 @@ def test_a_year_no_passage_mentions_is_unseen(corpus: Corpus) -> None:
     assert unseen_year("到2025年人口多少？", hits) == 0.0
     assert unseen_year("到2047年人口多少？", hits) == 1.0
     assert unseen_year("人口多少？", hits) == 0.0
+    quoted = sentence_with(corpus, next(c.norm for c in corpus.chunks.values() if "2025" not in c.norm)[:8])
+    assert "2025" not in quoted.chunk.norm
+    assert unseen_year("到2025年人口多少？", hits, [quoted]) == 0.5
