@@ -20,8 +20,9 @@ from collections.abc import Mapping, Sequence
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence
 from qa.keywords import tokenize, word_tag, words
+from qa.periods import stated_periods
 from qa.script import to_simplified
-from qa.types import Hit
+from qa.types import PERIOD_SEP, Hit
 
 _QUESTION = re.compile(r"哪|几|多少|什么|怎|啥|咋|谁|吗|呢|\d")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -97,12 +98,20 @@ def names_a_thing(word: str) -> bool:
 
 def unseen_year(question: str, hits: Sequence[Hit], chosen: Sequence[Sentence] = ()) -> float:
     """1 when the question names a year none of the top passages mentions (a year past the plan); 0.5 when
-    they do but the passages quoted do not (展望2035年 elsewhere, a 2025 figure quoted); else 0."""
+    they do but the passages quoted do not (展望2035年 elsewhere, a 2025 figure quoted); else 0.
+
+    A passage mentions a year by number or by the five-year plan spanning it (十三五 covers 2016 to 2020).
+    """
     years = set(_YEAR.findall(to_simplified(question)))
     if not years:
         return 0.0
-    seen = "\n".join(h.chunk.norm_path + h.chunk.norm for h in hits[:5])
-    if not all(y in seen for y in years):
+    if not _mentions(years, [h.chunk.norm_path + h.chunk.norm for h in hits[:5]]):
         return 1.0
-    quoted = "\n".join(s.chunk.norm_path + s.chunk.norm for s in chosen)
-    return 0.0 if not chosen or all(y in quoted for y in years) else 0.5
+    quoted = [s.chunk.norm_path + s.chunk.norm for s in chosen]
+    return 0.0 if not chosen or _mentions(years, quoted) else 0.5
+
+
+def _mentions(years: set[str], texts: Sequence[str]) -> bool:
+    text = "\n".join(texts)
+    spans = [[int(y) for y in p.split(PERIOD_SEP)] for p in stated_periods(text)]
+    return all(y in text or any(a <= int(y) <= b for a, b in spans) for y in years)

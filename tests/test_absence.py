@@ -8,6 +8,7 @@ from qa.absence import absent, document_texts, names_a_thing, unquoted, unseen_y
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence, question_terms
+from qa.periods import stated_periods
 from qa.types import Hit, Script
 from tests.ui_index import plans_chain
 
@@ -93,6 +94,14 @@ def test_a_year_no_passage_mentions_is_unseen(corpus: Corpus) -> None:
     assert unseen_year("到2025年人口多少？", hits) == 0.0
     assert unseen_year("到2047年人口多少？", hits) == 1.0
     assert unseen_year("人口多少？", hits) == 0.0
-    quoted = sentence_with(corpus, next(c.norm for c in corpus.chunks.values() if "2025" not in c.norm)[:8])
-    assert "2025" not in quoted.chunk.norm
+    silent = next(
+        c for c in corpus.chunks.values() if "2025" not in c.norm and not stated_periods(c.norm_path + c.norm)
+    )
+    quoted = sentence_with(corpus, silent.norm[:8])
     assert unseen_year("到2025年人口多少？", hits, [quoted]) == 0.5
+
+
+def test_a_year_within_a_five_year_plan_the_passages_name_is_seen(corpus: Corpus) -> None:
+    chunk = next(c for c in corpus.chunks.values() if "十三五" in c.norm and "2018" not in c.norm)
+    assert unseen_year("2016-2018年新增了多少学位？", [Hit(chunk, 1.0)]) == 0.0
+    assert unseen_year("2011年新增了多少学位？", [Hit(chunk, 1.0)]) == 1.0
