@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from qa.script import to_simplified
 
@@ -20,6 +22,7 @@ _ASKS_FIGURE = re.compile(
 _ASKS_WHEN = re.compile(r"哪一年|哪年|什么时候|何时|几月|几号|what year|\bwhen\b", re.I)
 _ASKS_LIST = re.compile(
     r"哪些|哪几|有什么|有啥|包括|包含|分别|什么样|哪.{0,4}(?:项目|措施|地方|设施)"
+    r"|哪[两三四五六七八九十]+[个项类种条家所座大批间]"
     r"|\bwhich\b|what are|what kinds?|\blist\b|\bname\b",
     re.I,
 )
@@ -44,8 +47,71 @@ _CHINESE_FIGURE = re.compile(
     r"(?<![第一二两三四五六七八九十百千万])[一二两三四五六七八九十百千万]+[种个项家所条座张类大批支只名位台处片]"
 )
 # The unit a question names and the ways the plans write it (几点 → 22时).
-_UNIT_SPELLINGS = {"钱": "元|万元|亿元", "点": "点|时", "%": "%|％", "公里": "公里|千米", "个": "个|家|所"}
+_UNIT_SPELLINGS = {
+    "钱": "元|万元|亿元",
+    "点": "点|时",
+    "%": "%|％",
+    "公里": "公里|千米",
+    "个": "个|家|所",
+    "家": "家|个",  # 多少家医疗机构 → 医疗机构达230个
+}
+UNITS_FILE = Path(__file__).with_name("data") / "units.tsv"
+_ASKS_AMOUNT = re.compile(
+    r"\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|rate|ratio)\b|\bper ?cent", re.I
+)
+_DENOMINATOR = re.compile(r"\bper\b|\bfor (?:every|each)\b|\beach\b|\bevery\b")
+_AUXILIARY = re.compile(r"\b(?:did|do|does|will|would|is|are|was|were|has|have|had|can|could|should)\b")
+PLAN_START = "2021"  # the plans were written for 2021 on: a year before is asked about as a result
 _RETROSPECTIVE = ("十三五", "成就")  # a section path holding both looks back on 2016–2020
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit between English and the plans: the English words asking for it, the plans' spellings."""
+
+    english: tuple[str, ...]  # lower-case words and phrases of an English question
+    chinese: str  # the plans' spellings after a figure, as a regex alternation (元, 家|个|所)
+    shown: str  # written after a figure in an English answer ("" for the number alone)
+    measure: bool  # the unit alone says what a figure is (km, tonnes); else a measure word (张, 个)
+
+
+@cache
+def units(path: Path = UNITS_FILE) -> tuple[Unit, ...]:
+    """The unit table (ENGLISH, CHINESE, SHOWN, KIND by tabs; '#' comments); a bad line is named."""
+    table: list[Unit] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 4 or fields[3] not in ("measure", "count") or not fields[1]:
+            raise ValueError(f"{path.name} line {number}: want ENGLISH, CHINESE, SHOWN, measure|count")
+        english, chinese, shown, kind = fields
+        forms = tuple(w.strip().lower() for w in english.split("|") if w.strip())
+        table.append(Unit(forms, chinese, shown, kind == "measure"))
+    return tuple(table)
+
+
+def english_unit(question: str) -> Unit | None:
+    """The unit an English figure question asks for: the first unit word after "how many / how much", or
+    the last of several in a row (hospital beds: beds, the noun the others describe)."""
+    asked = _ASKS_AMOUNT.search(question)
+    if asked is None:
+        return None
+    tail = _DENOMINATOR.split(question[asked.start() :].lower())[0]  # per thousand people: not counted
+    if asked.group().lower() == "how many":
+        tail = _AUXILIARY.split(tail)[0]  # what is counted comes before its verb (…beds will there be)
+    found: dict[int, tuple[int, Unit]] = {}  # start → (end, unit), the longest form at each start
+    for unit in units():
+        for form in unit.english:
+            for m in re.finditer(rf"\b{re.escape(form)}\b", tail):
+                if m.start() not in found or m.end() > found[m.start()][0]:
+                    found[m.start()] = (m.end(), unit)
+    if not found:
+        return None
+    end, unit = found[min(found)]
+    while end + 1 in found:  # the next word is a unit word too
+        end, unit = found[end + 1]
+    return unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,30 +119,38 @@ class Ask:
     """What kind of answer a question wants."""
 
     figure: bool  # a number: how many, how much, what share
-    unit: str | None  # the unit a Chinese figure question names (亿元, 张, 吨, %)
+    unit: str | None  # the unit a figure question names (亿元, 张, 吨, %; 家|个|所 from "how many firms")
     years: tuple[str, ...]  # years the question names
     when: bool  # a date or year
     who: bool  # a person
     target: bool  # a plan target (到2025年, 要, 计划)
     achieved: bool  # a past result (十三五, 已经)
     listing: bool = False  # several named items (哪些, 有什么, which)
+    guessed: bool = False  # the unit is the unit table's reading of an English word
     definition: bool = False  # what a term means (是什么, 是指, what is)
 
 
 def parse_ask(question: str) -> Ask:
     """Read what a question asks for from its wording (in either script or English)."""
     q = to_simplified(question)
-    unit = _ASKED_UNIT.search(q)
+    found = _ASKED_UNIT.search(q)
+    unit = found.group(1) if found else None
+    guessed = False
+    if unit is None and (english := english_unit(q)) is not None:
+        unit, guessed = "%" if english.chinese.startswith("%") else english.chinese, True
+    years = tuple(_YEAR.findall(q))
+    past = bool(years) and all(y < PLAN_START for y in years)  # 到2020年底: a result, not a target
     return Ask(
         figure=bool(_ASKS_FIGURE.search(q)),
-        unit=unit.group(1) if unit else None,
-        years=tuple(_YEAR.findall(q)),
+        unit=unit,
+        years=years,
         when=bool(_ASKS_WHEN.search(q)),
         who=bool(_ASKS_WHO.search(q)),
-        target=bool(_ASKS_TARGET.search(q)),
-        achieved=bool(_ASKS_ACHIEVED.search(q)),
+        target=bool(_ASKS_TARGET.search(q)) and not past,
+        achieved=bool(_ASKS_ACHIEVED.search(q)) or past,
         listing=bool(_ASKS_LIST.search(q)),
         definition=bool(_ASKS_DEFINITION.search(q)),
+        guessed=guessed,
     )
 
 
@@ -95,6 +169,11 @@ def figures(text: str) -> list[str]:
     return digits + _CHINESE_FIGURE.findall(text)
 
 
+def spelled(unit: str) -> str:
+    """The ways the plans write a unit a question names, as a regex alternation (公里 → 公里|千米)."""
+    return _UNIT_SPELLINGS.get(unit, unit)
+
+
 def gives_figure(ask: Ask, sentence: Evidence) -> bool:
     """Whether a sentence states a figure of the kind asked (with the unit asked, when one is named)."""
     if not figures(sentence.text):
@@ -103,9 +182,40 @@ def gives_figure(ask: Ask, sentence: Evidence) -> bool:
         return True
     if ask.unit == "%":
         return "%" in sentence.text or "百分" in sentence.text
-    unit = _UNIT_SPELLINGS.get(ask.unit, re.escape(ask.unit))
+    unit = spelled(ask.unit)  # a unit read from English is already an alternation
     number = r"(?:\d[\d.,]*\s*(?:多|余)?[十百千万亿]*|[一二两三四五六七八九十百千万]+)"
-    return re.search(rf"{number}(?:{unit})", sentence.text) is not None
+    if re.search(rf"{number}(?:{unit})", sentence.text):
+        return True
+    # A unit guessed from an English word may not be the measure word the plan counts that thing with
+    # (公园12处 for "parks"; 个 counts nearly anything), or the plan writes none (常住人口72.82万): only a
+    # figure in another unit of measure (吨 or 公里 for "beds") is surely not one of what was asked.
+    return ask.guessed and any(
+        m.group(2) is None or not _measure().fullmatch(m.group(2)) for m in _counted().finditer(sentence.text)
+    )
+
+
+@cache
+def _measure() -> re.Pattern[str]:
+    """The plans' spellings of the units of measure in the unit table (公里, 吨, 元, %)."""
+    spellings = {w for u in units() if u.measure for w in u.chinese.split("|")}
+    return re.compile("|".join(re.escape(w) for w in sorted(spellings, key=len, reverse=True)))
+
+
+@cache
+def _counted() -> re.Pattern[str]:
+    """A figure (not a year or range) and the unit or measure word written after it, if any."""
+    return re.compile(
+        r"(?<![\d.])(\d[\d,]*(?:\.\d+)?)(?![\d.,])(?!\s*(?:年|—|-|–|\.\s|、))\s*(?:多|余)?[万亿]?"
+        rf"({_measure().pattern}|[\u4e00-\u9fff])?"
+    )
+
+
+def is_unit(word: str) -> bool:
+    """Whether a question word is only a unit (亿元, 公里): it says what kind of figure, not of what."""
+    return _UNIT_WORD.fullmatch(word) is not None
+
+
+_UNIT_WORD = re.compile(rf"(?:[万亿千百十]*(?:{_UNITS}))+")
 
 
 def retrospective(sentence: Evidence) -> bool:

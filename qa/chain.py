@@ -216,7 +216,10 @@ class QAChain:
             reading_begun = time.perf_counter()
             alternatives = self.understanding.alternatives(question_terms(corpus, search), corpus.idf)
             similarity = self._similarity(vector)
-            draft = extract(corpus, Query(search, state.script, alternatives, similarity), hits, plan)
+            # A follow-up made standalone: its own words say what is asked now, the rest is the topic before.
+            own = self._read(corpus, part.asked).text if part.standalone != part.asked else None
+            query = Query(search, state.script, alternatives, similarity, asked=own)
+            draft = extract(corpus, query, hits, plan)
             elsewhere = corpus.unknown_districts(part.standalone) and not (plan.named or plan.compare)
             probability = (
                 self.answerability.probability(draft.signals) if draft.signals and not elsewhere else 0.0

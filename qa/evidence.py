@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
-from qa.ask import Evidence
+from qa.ask import Evidence, gives_figure, is_unit, parse_ask
 from qa.corpus import Corpus
-from qa.keywords import specificity, tokenize
+from qa.keywords import specificity, tokenize, word_tag
 from qa.script import to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Hit, Script
@@ -27,6 +29,23 @@ CLOSE = 0.75  # a runner-up is quoted too only when it scores this close to the 
 # How much a sentence's closeness in meaning (min-max scaled over the candidates) counts beside its word
 # overlap. Chosen on the tuning sets (eval/qa.jsonl, eval/resident.jsonl).
 SEMANTIC_WEIGHT = 0.3
+# How the question's words weigh when sentences are scored (not the coverage the answerability model reads):
+HEAD_WEIGHT = 2.0  # the words naming what is asked for (哪些医院, 多少家医疗机构, 文化片区是哪些)
+CARRIED_WEIGHT = 0.5  # a follow-up's words carried over from the turn before: the topic, not the question
+LIST_BONUS = 0.15  # a list question is answered by a sentence listing items with 、
+UNIT_BONUS = 0.1  # a figure question is answered by a sentence with a figure in the unit asked
+FRAME_FILE = Path(__file__).with_name("data") / "question_frame.txt"
+# jieba's tags of words that frame a question (pronouns, adverbs, conjunctions, prepositions, particles,
+# numerals, measure, direction, time and place words): 自己, 目前, 以后, 区里 name no topic.
+_FRAME_TAGS = frozenset("r d c p u m q f t s y e o".split())
+COMMON_CHAR = 20000  # a one-character word jieba counts more than this (要, 会, 来, 让) frames a question
+_ASKED_AFTER = re.compile(
+    r"(?:哪些|哪几|哪|什么|啥|多少|几)[个项类所家条座种张名位台处片大间批]?([\u4e00-\u9fffa-z0-9]{1,8})"
+)
+_ASKED_BEFORE = re.compile(
+    r"([\u4e00-\u9fffa-z0-9]{2,8}?)(?:都|分别|主要|具体)?(?:是|有|包括)(?:哪些|什么|啥|哪几)"
+)
+_HEAD_STOP = re.compile(r"[吗呢在是了].*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +69,7 @@ class Query:
     script: Script  # the asker's script (what the answer is written in)
     alternatives: Mapping[str, set[str]] = field(default_factory=dict)  # question word → synonyms in plans
     similarity: Similarity | None = None
+    asked: str | None = None  # a follow-up as typed, when `text` carries the turn before's topic
 
 
 def question_terms(corpus: Corpus, question: str, script: Script = "zh-Hans") -> dict[str, float]:
@@ -71,6 +91,61 @@ def question_terms(corpus: Corpus, question: str, script: Script = "zh-Hans") ->
 
 
 _QUESTION_WORD = re.compile(r"几|多少|哪|什么|怎|\d")
+_ASKING = re.compile(r"几|多少|哪|什么|怎|啥")
+
+
+@cache
+def frame_words(path: Path = FRAME_FILE) -> frozenset[str]:
+    """The framing words of the data file (one a line, '#' comments)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def frames(word: str) -> bool:
+    """Whether a question word only frames the question (自己, 没有, 以后, 要) rather than names its topic."""
+    if _ASKING.search(word) or word in frame_words():
+        return True
+    if len(word) == 1 and "\u4e00" <= word <= "\u9fff":
+        import jieba
+
+        jieba.dt.check_initialized()  # the same dictionary search cuts questions with
+        return int(jieba.dt.FREQ.get(word, 0)) > COMMON_CHAR
+    return word_tag(word) in _FRAME_TAGS
+
+
+def asked_words(question: str) -> str:
+    """The words naming what a question asks for: after 哪些/多少家 (哪些医院), else before 是哪些."""
+    q = to_simplified(question).lower()
+    found = [_HEAD_STOP.sub("", m.group(1)) for m in _ASKED_AFTER.finditer(q)]
+    found = [f for f in found if f]
+    if not found:
+        found = [m.group(1) for m in _ASKED_BEFORE.finditer(q)]
+    return " ".join(found)
+
+
+def weigh(
+    corpus: Corpus, question: str, script: Script = "zh-Hans", asked: str | None = None
+) -> dict[str, float]:
+    """The question's words as sentence scoring weighs them.
+
+    Framing words out, the words naming what is asked for up, a follow-up's carried-over topic down
+    (`asked` is the follow-up as the resident typed it).
+    """
+    terms = question_terms(corpus, question, script)
+    if script == "en":
+        return terms
+    own = to_simplified(asked).lower() if asked else None
+    head = asked_words(question if own is None else own)
+    weights: dict[str, float] = {}
+    for t, w in terms.items():
+        if frames(t) and not t.isdigit():
+            continue
+        if t in head and not is_unit(t):
+            w *= HEAD_WEIGHT
+        if own is not None and t not in own:
+            w *= CARRIED_WEIGHT
+        weights[t] = w
+    return weights or terms
 
 
 def focus_terms(corpus: Corpus, question: str, script: Script, n: int = 2) -> tuple[str, ...]:
@@ -78,7 +153,15 @@ def focus_terms(corpus: Corpus, question: str, script: Script, n: int = 2) -> tu
     if script == "en":
         return ()  # dictionary terms of an English question are too loose to insist on
     terms = question_terms(corpus, question, script)
-    known = [t for t in terms if t in corpus.idf and len(t) >= 2 and not _QUESTION_WORD.search(t)]
+    known = [
+        t
+        for t in terms
+        if t in corpus.idf
+        and len(t) >= 2
+        and not _QUESTION_WORD.search(t)
+        and not frames(t)  # 具体, 没有: no topic
+        and not is_unit(t)  # 多少亿元: the kind of figure, not what it is of
+    ]
     return tuple(sorted(known, key=lambda t: -terms[t])[:n])
 
 
@@ -91,13 +174,18 @@ def score_sentences(
     *,
     alternatives: Mapping[str, set[str]] | None = None,
     similarity: Similarity | None = None,
+    asked: str | None = None,
 ) -> list[Sentence]:
     """Every sentence of the top hits, scored by weighted question-term overlap (a synonym counts for its
-    word), closeness in meaning to the question (when sentence vectors are at hand) and the hit's rank."""
+    word; see `weigh`), closeness in meaning to the question (when sentence vectors are at hand), the kind
+    of answer asked (items listed, a figure in the unit asked) and the hit's rank."""
     terms = question_terms(corpus, question, script)
+    weights = weigh(corpus, question, script, asked)
     alternatives = alternatives or {}
     total = sum(terms.values()) or 1.0
+    weight_total = sum(weights.values()) or 1.0
     wants_number = bool(_ASKS_NUMBER.search(to_simplified(question)))
+    ask = parse_ask(question)
     taken: dict[str, int] = {}
     spans: list[tuple[int, Hit, int, int, str]] = []
     for rank, hit in enumerate(hits):
@@ -121,16 +209,33 @@ def score_sentences(
             elif t in path:
                 in_path += w
         coverage = (found + 0.5 * in_path) / total
-        score = coverage + 0.15 / (rank + 1)
+        score = _matched(norm, path, weights, alternatives) / weight_total + 0.15 / (rank + 1)
         if similarity is not None:  # closeness relative to the other candidates: no embedder's scale assumed
             score += SEMANTIC_WEIGHT * (cosine - low) / spread
         if wants_number and _DIGIT.search(norm):
             score += 0.1
-        if end - start < 12:
-            score -= 0.1  # a lead phrase alone says little
+        if ask.listing:
+            score += LIST_BONUS * min(norm.count("、"), 3) / 3
+        if ask.unit and not ask.guessed and gives_figure(ask, Evidence(norm, "", 1.0)):
+            score += UNIT_BONUS
+        if end - start < 12 or "\n" in simplified.strip():
+            score -= 0.1  # a lead phrase alone, or a table's caption and unit line, says little
         out.append(Sentence(rank, hit.chunk, start, end, score, coverage, cosine))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _matched(
+    norm: str, path: str, weights: Mapping[str, float], alternatives: Mapping[str, set[str]]
+) -> float:
+    """Weight of the question words a sentence holds (or, at half weight, only its section heading)."""
+    found = 0.0
+    for t, w in weights.items():
+        if t in norm or any(a in norm for a in alternatives.get(t, ())):
+            found += w
+        elif t in path:
+            found += 0.5 * w
+    return found
 
 
 def pick(

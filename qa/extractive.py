@@ -20,6 +20,7 @@ from qa.evidence import (
     pick,
     question_terms,
     score_sentences,
+    weigh,
 )
 from qa.lead import MAX_LIST_QUOTE, MAX_QUOTE, answering_clause, lead_sentence, quote_window
 from qa.periods import label as plan_label
@@ -35,6 +36,8 @@ _ASKS_WHERE = re.compile(
     r"哪一章|哪章|哪一节|哪节|哪个章节|哪一部分|哪部分|which chapter|which section|where in", re.I
 )
 QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds nothing worth repeating
+# A runner-up quote supports the best one: its answering clause with little around it.
+RUNNER_QUOTE = 50
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked
 
 
@@ -78,7 +81,7 @@ def compose(
                 quotes.append(x.chunk.text[x.start : x.end])  # a definition is quoted whole
                 continue
             clause = answering_clause(x.chunk.text, x.start, x.end, terms or {}, alternatives or {}, ask)
-            limit = MAX_LIST_QUOTE if ask.listing else MAX_QUOTE
+            limit = MAX_LIST_QUOTE if ask.listing else MAX_QUOTE if x is chosen[0] else RUNNER_QUOTE
             window = quote_window(x.chunk.text, x.start, x.end, clause, limit)
             quotes.append(x.chunk.text[window.start : window.end])
         citations.append(Citation(n=n, chunk=s.chunk, quote=quotes[0]))
@@ -111,9 +114,16 @@ def extract(
         return _compare(corpus, query, hits, plan)
     text, script = query.text, query.script
     terms = question_terms(corpus, text, script)
+    weights = weigh(corpus, text, script, query.asked)  # what the answering clause is chosen by
     ask = parse_ask(text)
     scored = score_sentences(
-        corpus, text, hits[:5], script=script, alternatives=query.alternatives, similarity=query.similarity
+        corpus,
+        text,
+        hits[:5],
+        script=script,
+        alternatives=query.alternatives,
+        similarity=query.similarity,
+        asked=query.asked,
     )
     # A term's glossary entry answers what the term means; for any other question about it, it competes.
     definitions = [_whole(h.chunk) for h in hits[:5] if h.chunk.id in plan.glossary_ids and ask.definition]
@@ -138,7 +148,7 @@ def extract(
         )
         if runner_up is not None:
             chosen, gives = [runner_up], True
-    body, citations = compose(text, script, chosen, terms=terms, alternatives=query.alternatives, ask=ask)
+    body, citations = compose(text, script, chosen, terms=weights, alternatives=query.alternatives, ask=ask)
     if definitions:
         opening, gives = "", True  # the term's own entry in the glossary is the answer
     elif _ASKS_WHERE.search(text):
@@ -147,7 +157,7 @@ def extract(
         district = to_script(place.district, script)
         opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）。\n"
     else:
-        opening = lead(query, chosen[0], citations[0].n, terms, ask, corpus)
+        opening = lead(query, chosen[0], citations[0].n, weights, ask, corpus)
         opening = opening + "\n" if opening else ""
         first = f"「{citations[0].quote}」[{citations[0].n}]"
         if body.startswith(first) and _restates(opening, citations[0].quote):

@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 
-from qa.ask import Ask, figures, gives_figure
+from qa.ask import Ask, Unit, figures, gives_figure, spelled, units
 from qa.ask import Evidence as AskEvidence
 from qa.script import to_script, to_simplified
 from qa.types import Script
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+_ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _YEAR_LEAD = re.compile(r"(?:到|至|截至|展望)?(?:19|20)\d{2}年(?:底|末)?")
-MAX_QUOTE = 120  # characters of supporting quote around the answering clause
+MAX_QUOTE = 100  # characters of supporting quote around the answering clause
 MAX_LIST_QUOTE = 220  # a list question keeps more of its sentence: the items are the answer
 MIN_CLAUSE = 8  # a clause this short is joined with its neighbour (a lead-in like "到2025年,")
 
@@ -112,12 +115,77 @@ def lead_sentence(clause: str, n: int, script: Script, ask: Ask, year: str | Non
     """One short sentence in the asker's script that states the answering clause, cited."""
     body = clause.strip().rstrip("，,；;：:。.")
     if script == "en":
-        found = [f for f in figures(to_simplified(body)) if any(c.isdigit() for c in f)]
+        found = english_figures(to_simplified(body), ask)
         when = f"By {year}, the plan" if year and ask.target and ask.figure else "The plan"
         if ask.figure and found:
             return f"{when} gives {', '.join(dict.fromkeys(found))} [{n}]."
         return ""  # no English words for it without a translator: the quote that follows is the answer
     shown = to_script(body, script)
-    if year and year not in body and ask.target and ask.figure:
+    if year and not _ANY_YEAR.search(body) and ask.target and ask.figure:  # no year beside another
         shown = f"到{year}年，{shown}"
     return f"{shown}[{n}]。"
+
+
+_SCALE = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "": Decimal(1)}
+_QUALIFIER = {"以上": "over ", "多": "over ", "余": "over ", "以下": "under ", "左右": "about "}
+
+
+@cache
+def _amount() -> re.Pattern[str]:
+    """A figure of the plans with its multiplier, unit and qualifier (1.88万个, 50%以上, 4100吨)."""
+    spellings = sorted({w for u in units() for w in u.chinese.split("|")}, key=len, reverse=True)
+    unit = "|".join(re.escape(w) for w in spellings)
+    return re.compile(
+        rf"(?<![\d.])(\d[\d,]*(?:\.\d+)?)(?![\d.,])(?!\s*(?:年|—|-|–|\.\s|、))\s*(多|余)?([万亿]?)({unit})?(以上|以下|左右)?"
+    )
+
+
+def english_figures(text: str, ask: Ask) -> list[str]:
+    """The figures of a Simplified text in English with their units (18,800 places, over 50%).
+
+    Asked for a unit, only figures in that unit: a figure of another unit does not answer. A unit guessed
+    from an English word may be counted with another measure word: such figures are given only when none
+    is in the unit guessed.
+    """
+    asked = next((u for u in units() if ask.unit and ask.unit == u.chinese), None)
+    allowed = asked.chinese if asked else spelled(ask.unit) if ask.unit else ""
+    out: list[str] = []
+    loose: list[str] = []
+    for m in _amount().finditer(text):
+        digits, more, scale, unit, qualifier = m.groups()
+        if re.fullmatch(r"(?:19|20)\d{2}", digits) and not unit:
+            continue  # a year
+        other = bool(allowed) and (unit is None or re.fullmatch(allowed, unit) is None)
+        if other and (not ask.guessed or unit):
+            continue  # a figure of another unit (for a guessed one: another unit the table knows)
+        shown = _shown(unit, asked)
+        value = Decimal(digits.replace(",", "")) * _SCALE[scale]
+        said = _QUALIFIER.get(qualifier or more or "", "")
+        (loose if other else out).append(
+            f"{said}{_english_number(value)}{'' if shown in ('', '%') else ' '}{shown}"
+        )
+    return out or loose
+
+
+def _shown(unit: str | None, asked: Unit | None) -> str:
+    """A plan's unit in English: the asked thing's name, a unit of measure, or nothing (a bare count)."""
+    if unit is None:
+        return ""
+    if asked is not None and re.fullmatch(asked.chinese, unit):
+        return asked.shown
+    return next((u.shown for u in units() if u.measure and unit in u.chinese.split("|")), "")
+
+
+def _english_number(value: Decimal) -> str:
+    """A number as English writes it: 18,800; 36.2; 250 billion."""
+    for size, word in ((Decimal(1_000_000_000), "billion"), (Decimal(1_000_000), "million")):
+        if value >= size:
+            return f"{_plain(value / size)} {word}"
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    whole = value.to_integral_value()
+    if value == whole:
+        return f"{int(whole):,}"
+    return f"{value.normalize():,f}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from qa.ask import Evidence, answered, figures, gives_figure, parse_ask
+import pytest
+
+from qa.ask import Evidence, answered, english_unit, figures, gives_figure, parse_ask
 
 RESULTS = "第一章 > 第一节 “十三五”时期发展成就"
 TARGETS = "第二章 > 第三节 主要目标"
@@ -15,7 +17,7 @@ def test_figure_questions_in_both_scripts_and_english() -> None:
     traditional = parse_ask("從化「十三五」期間已經建成多少公里碧道？")
     assert traditional.figure and traditional.unit == "公里" and traditional.achieved
     english = parse_ask("How many lifts were retrofitted in Liwan?")
-    assert english.figure and english.unit is None and english.achieved
+    assert english.figure and english.unit == "台" and english.achieved  # lifts are counted in 台
     assert not parse_ask("从化的发展定位是什么？").figure
 
 
@@ -80,3 +82,52 @@ def test_non_figure_questions_pass_on_any_evidence() -> None:
     ask = parse_ask("从化的发展定位是什么？")
     assert answered(ask, [Evidence("建设幸福美丽生态之城", TARGETS, 0.3)], 0.4)
     assert not answered(ask, [], 0.4)
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("How many hospital beds will Conghua have by 2025?", "张"),  # the noun counted, not its modifier
+        ("How many new care homes and beds did it add?", "家|个|所|间"),  # the first thing counted
+        ("What percentage of villages have tap water?", "%"),
+        ("How much disposable income did villagers have per person?", "元"),
+        ("How many kilometres of greenway were built?", "公里|千米"),
+    ],
+)
+def test_an_english_figure_question_names_its_unit_from_the_unit_table(question: str, unit: str) -> None:
+    assert parse_ask(question).unit == unit
+
+
+def test_an_english_question_without_an_amount_or_a_known_unit_names_none() -> None:
+    assert english_unit("Which hospitals will be built?") is None  # no "how many"
+    assert parse_ask("How many people-friendly ideas are there?").unit == "人"
+    assert parse_ask("How many gizmos are planned?").unit is None
+    assert parse_ask("How many doctors per thousand residents are there?").unit is None  # a denominator
+    assert parse_ask("How many beds will there be per thousand people?").unit == "张"
+
+
+def test_a_unit_asked_in_english_is_not_given_by_a_figure_of_another_unit() -> None:
+    beds = parse_ask("How many hospital beds will Conghua have by 2025?")
+    assert not gives_figure(beds, Evidence("生活垃圾处理能力达到4100吨/日", "", 1.0))
+    assert gives_figure(beds, Evidence("每千人拥有病床位数8张", "", 1.0))
+    assert not answered(beds, [Evidence("生活垃圾处理能力达到4100吨/日", TARGETS, 1.0)], 0.0)
+    # A guessed unit is only a guess at the plan's measure word: another one, or none, may still count it.
+    assert gives_figure(parse_ask("How many parks will there be?"), Evidence("新建公园12处", "", 1.0))
+    assert gives_figure(parse_ask("How many residents?"), Evidence("常住人口72.82万,", "", 1.0))
+    assert not gives_figure(parse_ask("How many residents?"), Evidence("道路72公里,", "", 1.0))
+
+
+def test_an_institution_counted_in_jia_may_be_given_in_ge() -> None:
+    ask = parse_ask("到2020年底荔湾一共有多少家医疗机构？")
+    assert gives_figure(ask, Evidence("全区医疗机构达230个", "", 1.0))
+
+
+def test_a_year_before_the_plans_asks_for_a_result_not_a_target() -> None:
+    ask = parse_ask("到2020年底荔湾一共有多少家医疗机构？")  # 到20xx reads as a target otherwise
+    assert ask.achieved and not ask.target
+    assert parse_ask("到2025年荔湾要有多少家医疗机构？").target
+
+
+@pytest.mark.parametrize("question", ["荔湾要打造成哪两类示范区？", "从化有哪三个小镇？", "哪几条线路？"])
+def test_which_with_a_count_asks_for_a_list(question: str) -> None:
+    assert parse_ask(question).listing

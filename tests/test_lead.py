@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.ask import parse_ask
-from qa.lead import Span, answering_clause, clauses, lead_sentence, quote_window
+from qa.lead import Span, answering_clause, clauses, english_figures, lead_sentence, quote_window
 from qa.types import Chunk, Citation
 
 BEDS = (
@@ -156,7 +156,47 @@ def test_lead_sentence_in_english_leads_with_english_words_and_the_figure() -> N
         assert quoted == clause.strip()  # Chinese only as the verbatim clause
     assert not re.search(r"[\u3400-\u9fff]", re.sub(r"「[^」]*」", "", sentence))
     past = parse_ask("How many beds were there in 2020?")
-    assert lead_sentence("养老床位达到3200张，", 1, "en", past, None).startswith("The plan gives 3200")
+    assert lead_sentence("养老床位达到3200张，", 1, "en", past, None) == "The plan gives 3,200 beds [1]."
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        ("How many new school places were added?", "新增学位1.88万个,新开办24所学校", ["18,800 places"]),
+        ("How many jobs will be created?", "累计新增就业人数达到8万人", ["80,000 people"]),
+        (
+            "What is the GDP target?",
+            "2025年达到1450亿元左右,年均增长6%左右",
+            ["about 145 billion yuan", "about 6%"],
+        ),
+        ("What share of migrant children?", "随迁子女有50%以上在公办学校", ["over 50%"]),
+        ("How many lifts were added?", "完成电梯加装957台", ["957 lifts"]),
+        ("How many hospital beds will there be?", "生活垃圾处理能力达到4100吨/日", []),  # another unit
+        ("How many hospital beds will there be?", "每千人拥有病床位数8张", ["8 beds"]),
+        ("How many hospital beds will there be?", "新建收集点1400个", []),  # 个 counts other things
+        ("How many parks will there be?", "新建公园12处", ["12"]),  # counted with a word not in the table
+    ],
+)
+def test_english_figures_carry_their_unit_in_english_and_only_the_unit_asked(
+    question: str, text: str, expected: list[str]
+) -> None:
+    assert english_figures(text, parse_ask(question)) == expected
+
+
+def test_an_english_lead_gives_no_figure_of_another_unit() -> None:
+    ask = parse_ask("How many hospital beds will Conghua have by 2025?")
+    assert lead_sentence("生活垃圾无害化处理能力达到4100吨/日，", 1, "en", ask, "2025") == ""
+    assert (
+        lead_sentence("每千人拥有病床位数8张，", 1, "en", ask, "2025")
+        == "By 2025, the plan gives 8 beds [1]."
+    )
+
+
+def test_a_lead_stating_its_own_year_gets_no_other_year_in_front() -> None:
+    ask = parse_ask("荔湾2035年GDP要达到多少亿？")
+    assert (
+        lead_sentence("2025年达到1450亿元左右。", 1, "zh-Hans", ask, "2035") == "2025年达到1450亿元左右[1]。"
+    )
 
 
 def chunk(text: str, line_start: int) -> Chunk:

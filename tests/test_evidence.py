@@ -1,0 +1,77 @@
+"""Sentence scoring on the bundled plans: the words that frame a question, the words naming what is asked,
+a follow-up's own words, and the asked kind of answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qa.chain import QAChain
+from qa.corpus import Corpus
+from qa.evidence import asked_words, frames, weigh
+from tests.ui_index import plans_chain
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> QAChain:
+    return plans_chain(tmp_path_factory.getbasetemp() / "ui-index")
+
+
+@pytest.fixture(scope="module")
+def corpus(chain: QAChain) -> Corpus:
+    return chain.corpus
+
+
+@pytest.mark.parametrize("word", ["自己", "没有", "有没有", "目前", "以后", "哪些", "多少", "要", "会"])
+def test_words_that_frame_a_question_are_framing(word: str) -> None:
+    assert frames(word)
+
+
+@pytest.mark.parametrize("word", ["医院", "地铁", "设施", "配", "镇", "养老", "2025"])
+def test_words_naming_a_topic_are_not(word: str) -> None:
+    assert not frames(word)
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("荔湾在建的有哪些医院？", "医院"),
+        ("到2020年底荔湾一共有多少家医疗机构？", "医疗机构"),
+        ("它周边还要配哪些设施？", "设施"),
+        ("西关那边重点要搞的几个文化片区是哪些？", "文化片区"),
+    ],
+)
+def test_the_words_naming_what_is_asked_follow_which_or_precede_is_which(question: str, asked: str) -> None:
+    assert asked in asked_words(question)
+
+
+def test_weights_drop_framing_words_and_raise_what_is_asked(corpus: Corpus) -> None:
+    weights = weigh(corpus, "荔湾目前有没有打算建哪些医院？")
+    assert "目前" not in weights and "有没有" not in weights
+    plain = weigh(corpus, "荔湾医院建设")
+    assert weights["医院"] == pytest.approx(2 * plain["医院"])
+
+
+def test_a_follow_ups_carried_over_topic_weighs_less_than_its_own_words(corpus: Corpus) -> None:
+    standalone = "那个马场以后还要扩建吗？ 除了扩建，它周边还要配哪些设施？"
+    alone = weigh(corpus, standalone)
+    followed = weigh(corpus, standalone, asked="除了扩建，它周边还要配哪些设施？")
+    assert followed["马场"] == pytest.approx(alone["马场"] / 2)  # only in the turn before
+    assert followed["设施"] == pytest.approx(alone["设施"])  # the follow-up's own word
+
+
+def test_a_follow_up_asking_what_else_is_answered_from_its_own_words(chain: QAChain) -> None:
+    turns: list[tuple[str, str]] = []
+    for question in ("从化有什么跟马有关的地方可以去？", "那个马场以后还要扩建吗？"):
+        turns.append((question, chain.ask(question, history=turns).text))
+    answer = chain.ask("除了扩建，它周边还要配哪些设施？", history=turns)
+    assert not answer.refused
+    assert "马术主题酒店" in answer.text.split("\n")[0]  # the lead states the facilities asked for
+
+
+def test_an_english_figure_of_another_unit_is_no_answer(chain: QAChain) -> None:
+    answer = chain.ask("How many hospital beds will Conghua have by 2025?")
+    prose = re.sub(r"「[^」]*」|\[\d+\]", "", answer.text.split("\n")[0])  # its own words: quotes out
+    assert "4100" not in prose and "4,100" not in prose  # tonnes of refuse a day, not beds
+    assert not re.search(r"\d", prose) or "beds" in prose  # any figure it gives is one of beds
