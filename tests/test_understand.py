@@ -9,7 +9,7 @@ import pytest
 from qa.keywords import tokenize
 from qa.script import to_simplified
 from qa.types import LoadedDocument
-from qa.understand import Lexicon, NameMender, Thesaurus, Understanding
+from qa.understand import LEXICON_FILE, Lexicon, NameMender, Thesaurus, Understanding
 
 # A plan vocabulary (search tokens with IDF weights) built for these tests, as Corpus.idf would be.
 VOCABULARY = {
@@ -98,6 +98,16 @@ def test_a_one_character_word_expands_only_where_it_stands_alone(tmp_path: Path)
     assert lexicon.expansions("旧楼装电梯有补贴吗") == []  # 电 is part of 电梯
     assert lexicon.expansions("停了电怎么办") == ["电力"]
     assert lexicon.expansions("居民收入涨了多少") == ["人均可支配收入"]  # a longer word counts inside one
+
+
+def test_the_shipped_lexicon_states_each_rule_once() -> None:
+    # A second rule for the same word would silently win over the first.
+    seen: dict[tuple[str, str], int] = {}
+    for number, line in enumerate(LEXICON_FILE.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            kind, source, _ = line.split("\t", 2)
+            assert (kind, source) not in seen, f"line {number} repeats line {seen[(kind, source)]}"
+            seen[(kind, source)] = number
 
 
 def test_an_unknown_rule_kind_is_refused_naming_the_line(tmp_path: Path) -> None:
