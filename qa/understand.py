@@ -111,6 +111,12 @@ class Lexicon:
             for word in words
         ]
 
+    def words_for(self, word: str) -> tuple[str, ...]:
+        """Plan words that stand in for one everyday word: its own entries, not those of a part of it
+        (体育场 stands in for 球场, not for 高尔夫球场)."""
+        lowered = word.lower()
+        return tuple(w for source, words in self.expand if source == lowered for w in words)
+
     def topic(self, text: str) -> str:
         """A text's words without those that only frame a question, space-separated for keyword search.
 
@@ -272,12 +278,16 @@ class Understanding:
         return mender
 
     def alternatives(self, terms: Iterable[str], vocabulary: Mapping[str, float]) -> dict[str, set[str]]:
-        """For each question word the plans do not use, its synonyms that they do (a match counts for it)."""
+        """For each question word the plans do not use, its synonyms that they do (a match counts for it).
+
+        A lexicon entry counts for the word it is written for only: were 球场 → 体育场 to count for
+        高尔夫球场, a plan without a golf course would seem to hold one.
+        """
         out: dict[str, set[str]] = {}
         for term in terms:
             if term not in vocabulary and len(term) >= 2:
                 found = {w for w in self.thesaurus.synonyms(term) if w in vocabulary}
-                found.update(w for w in self.lexicon.expansions(term) if in_plans(w, vocabulary))
+                found.update(w for w in self.lexicon.words_for(term) if in_plans(w, vocabulary))
                 if found:
                     out[term] = found
         return out

@@ -191,6 +191,15 @@ def test_alternatives_only_for_question_words_the_plans_lack(understanding: Unde
     assert found["看病"] >= {"医疗", "诊疗"} and found["看病"] <= set(VOCABULARY)
 
 
+def test_a_lexicon_entry_stands_in_only_for_its_own_word() -> None:
+    lexicon = Lexicon((), (("球场", ("体育场",)),))
+    understanding = Understanding(lexicon, Thesaurus([]))
+    vocabulary = {"体育场": 1.0}
+    found = understanding.alternatives(["球场", "高尔夫球场"], vocabulary)
+    assert found == {"球场": {"体育场"}}  # a golf course is not any sports ground
+    assert understanding.read("有高尔夫球场吗", vocabulary).expansions == ("体育场",)  # search still tries it
+
+
 def test_read_standardises_mends_and_expands_in_one_pass(understanding: Understanding) -> None:
     reading = understanding.read("從話有冇地鐵？", VOCABULARY, NAMES, "v1")
     assert reading.asked == "從話有冇地鐵？"
