@@ -26,6 +26,11 @@ _ASKS_LIST = re.compile(
     r"|\bwhich\b|what are|what kinds?|\blist\b|\bname\b",
     re.I,
 )
+# Whether something is there or will be (有没有地铁, 会有新医院吗, 看病方便吗): named things answer best.
+_ASKS_WHETHER = re.compile(
+    r"有没有|会不会|是不是|是否|能否|能不能|可不可以|吗[？?。！!]*$|\b(?:is|are|will|does|do|can) there\b",
+    re.I,
+)
 _ASKS_DEFINITION = re.compile(
     r"是什么|什么是|是指|指什么|指的是|什么意思|意思|含义|定义|解释|\bwhat (?:is|are|does)\b|\bmean|\bdefin",
     re.I,
@@ -127,6 +132,7 @@ class Ask:
     achieved: bool  # a past result (十三五, 已经)
     listing: bool = False  # several named items (哪些, 有什么, which)
     guessed: bool = False  # the unit is the unit table's reading of an English word
+    whether: bool = False  # whether something is (or will be) there: a yes-or-no question
     definition: bool = False  # what a term means (是什么, 是指, what is)
 
 
@@ -151,6 +157,7 @@ def parse_ask(question: str) -> Ask:
         listing=bool(_ASKS_LIST.search(q)),
         definition=bool(_ASKS_DEFINITION.search(q)),
         guessed=guessed,
+        whether=bool(_ASKS_WHETHER.search(q.strip())),
     )
 
 

@@ -33,6 +33,7 @@ SEMANTIC_WEIGHT = 0.3
 HEAD_WEIGHT = 2.0  # the words naming what is asked for (哪些医院, 多少家医疗机构, 文化片区是哪些)
 CARRIED_WEIGHT = 0.5  # a follow-up's words carried over from the turn before: the topic, not the question
 LIST_BONUS = 0.15  # a list question is answered by a sentence listing items with 、
+WHETHER_BONUS = 0.1  # "is there / will there be" is answered best by the things named
 UNIT_BONUS = 0.1  # a figure question is answered by a sentence with a figure in the unit asked
 FRAME_FILE = Path(__file__).with_name("data") / "question_frame.txt"
 # jieba's tags of words that frame a question (pronouns, adverbs, conjunctions, prepositions, particles,
@@ -214,8 +215,8 @@ def score_sentences(
             score += SEMANTIC_WEIGHT * (cosine - low) / spread
         if wants_number and _DIGIT.search(norm):
             score += 0.1
-        if ask.listing:
-            score += LIST_BONUS * min(norm.count("、"), 3) / 3
+        if ask.listing or ask.whether:  # items asked for, or the things there will be (会有新医院吗)
+            score += (LIST_BONUS if ask.listing else WHETHER_BONUS) * min(norm.count("、"), 3) / 3
         if ask.unit and not ask.guessed and gives_figure(ask, Evidence(norm, "", 1.0)):
             score += UNIT_BONUS
         if end - start < 12 or "\n" in simplified.strip():

@@ -37,7 +37,7 @@ _ASKS_WHERE = re.compile(
 )
 QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds nothing worth repeating
 # A runner-up quote supports the best one: its answering clause with little around it.
-RUNNER_QUOTE = 50
+RUNNER_QUOTE = 40
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked
 
 

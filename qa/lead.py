@@ -23,6 +23,7 @@ _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _YEAR_LEAD = re.compile(r"(?:到|至|截至|展望)?(?:19|20)\d{2}年(?:底|末)?")
 MAX_QUOTE = 100  # characters of supporting quote around the answering clause
 MAX_LIST_QUOTE = 220  # a list question keeps more of its sentence: the items are the answer
+LIST_SENTENCE = 120  # a list question's sentence this short is the answer whole: it names the items
 MIN_CLAUSE = 8  # a clause this short is joined with its neighbour (a lead-in like "到2025年,")
 
 
@@ -60,8 +61,8 @@ def clause_score(
         score += 0.1
     if ask.when and re.search(r"(?:19|20)\d{2}", norm):
         score += 0.3
-    if ask.listing:
-        score += 0.3 * min(norm.count("、"), 3) / 3  # the items asked for are listed with 、
+    if ask.listing or ask.whether:  # the items asked for (or the things there will be) are listed with 、
+        score += (0.3 if ask.listing else 0.2) * min(norm.count("、"), 3) / 3
     return score
 
 
@@ -84,7 +85,7 @@ def answering_clause(
         parts[last].end - parts[last].start < MIN_CLAUSE or text[parts[last].end - 1] in "：:"
     ):
         last += 1  # "“3+X”居家养老模式:" and a too-short clause ("“3”,") lead into what follows
-    if ask.listing and end - start <= MAX_QUOTE:
+    if ask.listing and end - start <= LIST_SENTENCE:
         return Span(start, end)  # the items asked for: the whole (short) sentence lists them
     if best > 0 and _YEAR_LEAD.fullmatch(text[parts[best - 1].start : parts[best - 1].end].rstrip("，,：: ")):
         first = best - 1  # "到2025年," belongs to the figure that follows it

@@ -131,3 +131,12 @@ def test_a_year_before_the_plans_asks_for_a_result_not_a_target() -> None:
 @pytest.mark.parametrize("question", ["荔湾要打造成哪两类示范区？", "从化有哪三个小镇？", "哪几条线路？"])
 def test_which_with_a_count_asks_for_a_list(question: str) -> None:
     assert parse_ask(question).listing
+
+
+@pytest.mark.parametrize(
+    ("question", "whether"),
+    [("以后会有新医院吗？", True), ("荔湾有没有三甲医院", True), ("Is there a metro line?", True)],
+)
+def test_a_yes_or_no_question_asks_whether_something_is_there(question: str, whether: bool) -> None:
+    assert parse_ask(question).whether is whether
+    assert not parse_ask("荔湾的GDP是多少？").whether

@@ -9,7 +9,8 @@ import pytest
 
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import asked_words, frames, weigh
+from qa.evidence import asked_words, frames, score_sentences, weigh
+from qa.types import Hit
 from tests.ui_index import plans_chain
 
 
@@ -75,3 +76,11 @@ def test_an_english_figure_of_another_unit_is_no_answer(chain: QAChain) -> None:
     prose = re.sub(r"「[^」]*」|\[\d+\]", "", answer.text.split("\n")[0])  # its own words: quotes out
     assert "4100" not in prose and "4,100" not in prose  # tonnes of refuse a day, not beds
     assert not re.search(r"\d", prose) or "beds" in prose  # any figure it gives is one of beds
+
+
+def test_whether_there_will_be_something_is_answered_by_the_things_named(corpus: Corpus) -> None:
+    chunk = next(c for c in corpus.chunks.values() if "地铁tod" in c.norm.lower())
+    scored = score_sentences(corpus, "荔湾以后坐地铁方便吗？", [Hit(chunk, 1.0)])
+    lines = next(s for s in scored if "号线" in s.chunk.norm[s.start : s.end])
+    station = next(s for s in scored if "tod" in s.chunk.norm[s.start : s.end].lower())
+    assert lines.score > station.score  # the lines named, not the station design, say what there will be
