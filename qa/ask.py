@@ -37,7 +37,7 @@ _ASKS_DEFINITION = re.compile(
 )
 _ASKS_WHO = re.compile(r"是谁|谁是|叫什么名字的人|\bwho\b", re.I)
 _ASKS_TARGET = re.compile(
-    r"到20\d\d|20(?:25|35)年|十四五|要|将|计划|目标|预计|打算|希望|力争|以后|今后|将来|未来|会不会|准备"
+    r"到20\d\d|20(?:25|35)年|十四五|要|将|计划|目标|预计|打算|希望|力争|以后|今后|将来|未来|会不会|准备|谋划"
     r"|\bwill\b|\bby 20\d\d|target|aim|plan to",
     re.I,
 )

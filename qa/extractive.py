@@ -131,10 +131,7 @@ def extract(
         rest = [s for s in scored if s.chunk.id not in plan.glossary_ids]
         chosen = definitions[:1] + pick(rest, max_quotes=1, max_chars=160)
     else:
-        chosen = pick(scored, *_budget(ask))
-        if ask.target and not ask.achieved:  # a future plan is not answered by the last period's results
-            ahead = [s for s in scored if not retrospective(as_evidence(s))]
-            chosen = pick(ahead, *_budget(ask)) or chosen
+        chosen = pick(ahead(scored, ask), *_budget(ask)) or pick(scored, *_budget(ask))
     if not chosen:
         return Draft("", (), 0.0)
     focus = focus_terms(corpus, text, script)
@@ -144,7 +141,12 @@ def extract(
     if not gives:
         # The best-scored sentences do not give what is asked: a close runner-up that does is the answer.
         runner_up = next(
-            (s for s in scored[:RUNNERS_UP] if answered(ask, [as_evidence(s)], 0.0) and about(s, focus)), None
+            (
+                s
+                for s in ahead(scored[:RUNNERS_UP], ask)
+                if answered(ask, [as_evidence(s)], 0.0) and about(s, focus)
+            ),
+            None,
         )
         if runner_up is not None:
             chosen, gives = [runner_up], True
@@ -166,6 +168,13 @@ def extract(
     coverage = max(s.coverage for s in chosen)
     quoted = phrase(PLAN_SAYS, script) + body if body else ""
     return Draft((opening + quoted).strip(), tuple(citations), coverage, read)
+
+
+def ahead(sentences: list[Sentence], ask: Ask) -> list[Sentence]:
+    """For a question about the plan's targets, the sentences that are not the last period's results."""
+    if not ask.target or ask.achieved:
+        return sentences
+    return [s for s in sentences if not retrospective(as_evidence(s))]
 
 
 def _restates(opening: str, quote: str, slack: int = QUOTE_SLACK) -> bool:
@@ -197,6 +206,7 @@ def _best_section(corpus: Corpus, question: str, hits: list[Hit], script: Script
 
 
 def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draft:
+    ask = parse_ask(query.text)  # asked of the whole question: 分别 / 以后 are not in the topic
     query = replace(query, text=topic_of(corpus, query.text))
     script = query.script
     terms = question_terms(corpus, query.text, script)
@@ -214,7 +224,7 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
             alternatives=query.alternatives,
             similarity=query.similarity,
         )
-        chosen = pick(scored, max_quotes=1, max_chars=160)
+        chosen = pick(ahead(scored, ask), max_quotes=1, max_chars=160) or pick(scored, 1, 160)
         label = to_script(plan_label(corpus, doc_id), script)  # 某某区, or 某某区（十五五） beside another
         if not chosen or max(s.coverage for s in scored[:3]) < 0.2:
             lines.append(f"{label}：{phrase(NOT_MENTIONED, script)}。")

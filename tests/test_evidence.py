@@ -7,10 +7,12 @@ import re
 
 import pytest
 
+from qa.ask import parse_ask
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import asked_words, frames, score_sentences, weigh
-from qa.types import Hit
+from qa.evidence import Sentence, asked_words, frames, score_sentences, weigh
+from qa.extractive import ahead
+from qa.types import Chunk, Hit
 from tests.ui_index import plans_chain
 
 
@@ -84,3 +86,16 @@ def test_whether_there_will_be_something_is_answered_by_the_things_named(corpus:
     lines = next(s for s in scored if "号线" in s.chunk.norm[s.start : s.end])
     station = next(s for s in scored if "tod" in s.chunk.norm[s.start : s.end].lower())
     assert lines.score > station.score  # the lines named, not the station design, say what there will be
+
+
+def sentence_in(text: str, path: str) -> Sentence:
+    chunk = Chunk("c" + path[-4:], "doc", "plan", "区", (path,), 1, 1, 0, len(text), text, text, path)
+    return Sentence(0, chunk, 0, len(text), 1.0, 0.5)
+
+
+def test_a_question_about_targets_is_not_answered_from_the_last_periods_results() -> None:
+    opened = sentence_in("地铁十四号线(一期)开通。", "第一章 > 第一节 “十三五”时期发展成就")
+    planned = sentence_in("积极谋划推动地铁37号线等轨道交通项目。", "第十章 > 完善内畅外联的交通体系")
+    target = parse_ask("以后还在谋划哪条地铁？")
+    assert target.target and ahead([opened, planned], target) == [planned]
+    assert ahead([opened, planned], parse_ask("十三五期间开通了哪条地铁？")) == [opened, planned]
