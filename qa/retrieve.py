@@ -126,6 +126,22 @@ def english(question: str) -> bool:
     return len(re.findall(r"[A-Za-z]+", head)) >= 3
 
 
+_QUOTED_TERM = re.compile(r"([“\"「『][^”\"」』]*[”\"」』])|[^“\"「『]+|.")
+
+
+def _unnamed(corpus: Corpus, words: str, doc_ids: tuple[str, ...]) -> str:
+    """Keyword search words without the names of the districts searched: within a district's own plan its
+    name says nothing about the topic, yet it pulls up the title page and every passage that names it."""
+    names = sorted(
+        {a for d in corpus.districts if d.doc_id in doc_ids for a in d.aliases}, key=len, reverse=True
+    )
+    if not names:
+        return words
+    pattern = re.compile("|".join(re.escape(n) for n in names), re.I)
+    # A quoted term keeps its name (“智慧某某” is a term, not a mention of the district)
+    return _QUOTED_TERM.sub(lambda m: m.group(0) if m.group(1) else pattern.sub(" ", m.group(0)), words)
+
+
 def _mentions(text: str, term: str) -> bool:
     if term.isascii():
         return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", text) is not None
@@ -199,6 +215,8 @@ class HybridRetriever(BaseRetriever):
         # An English question's keyword search reads its Chinese terms (added by expand_query), which the
         # reading of its English words lacks.
         words = question if english(question) else keywords or question
+        if plan.named and plan.doc_ids:
+            words = _unnamed(corpus, words, plan.doc_ids)
         if plan.compare and len(plan.doc_ids) > 1:
             per_doc = [
                 self._search(corpus, question, vector, k, (doc_id,), plan.glossary_ids, words)

@@ -34,6 +34,21 @@ def test_an_english_question_searches_its_chinese_terms_by_keyword(chain: QAChai
 
 def test_a_framing_word_does_not_pull_in_a_passage_that_only_shares_it(chain: QAChain) -> None:
     # 地方 is "a place" to a resident and "local" (地方党委, 地方武装) in a plan.
-    hits = keyword_hits(chain, "从化有没有地方可以去？")
+    hits = keyword_hits(chain, "从化有冇地方可以睇戏？")
     assert hits
     assert not any("地方武装" in text for text in hits[:5])
+
+
+def test_the_district_a_question_names_does_not_steer_keyword_search_within_its_plan(chain: QAChain) -> None:
+    # Routing already keeps to the named district's plan; its name would rank the cover letter first.
+    hits = keyword_hits(chain, "荔湾区规划实施得怎么样有人评估吗？")
+    assert hits
+    assert not any("荔府〔2021〕4号" in text for text in hits[:3])
+    assert any("规划" in text and "实施" in text for text in hits[:3])
+
+
+def test_a_quoted_term_keeps_the_district_name_it_holds() -> None:
+    from qa.retrieve import _QUOTED_TERM
+
+    kept = [m.group(0) for m in _QUOTED_TERM.finditer("某区“智慧某区”建设") if m.group(1)]
+    assert kept == ["“智慧某区”"]
