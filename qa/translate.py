@@ -42,24 +42,42 @@ def chinese_words(word: str) -> list[str]:
 
 
 def english_terms(question: str, vocabulary: Iterable[str], limit: int = 3) -> list[str]:
-    """Chinese corpus words that CC-CEDICT gives for the question's English content words and word pairs."""
+    """Chinese corpus words that CC-CEDICT gives for the question's English content words and word pairs.
+
+    A hyphenated word the dictionary lacks is read as its parts (night-economy: night, economy); two
+    words in a row whose translations join into a corpus word give that word (night + economy: 夜间 +
+    经济 = 夜间经济); a word the plans themselves use (RBD, GDP, TOD) is kept as it is.
+    """
     vocab = set(vocabulary)
     index = _definitions()
     # A word CC-CEDICT lacks that reads as pinyin (a place's romanised name) is skipped like a stop word.
     words = [
-        w
+        part
         for w in _WORD.findall(question.lower())
-        if w not in _STOP and not (w not in index and is_pinyin_name(w))
+        for part in ([w] if "-" not in w or w in index else [w, *w.split("-")])
+        if part not in _STOP and not (part not in index and is_pinyin_name(part))
     ]
+    words = [w for w in words if w]
     candidates = [" ".join(pair) for pair in itertools.pairwise(words)] + words
-    found: list[str] = []
+    found: list[str] = [w for w in dict.fromkeys(words) if w in vocab and w not in _STOP]
     for word in candidates:
-        forms = [word]
-        if word.endswith("ies"):
-            forms.append(word[:-3] + "y")
-        elif word.endswith("s"):
-            forms.append(word[:-1])
-        hits = [h for f in forms for h in index.get(f, []) if h in vocab]
+        hits = [h for f in _forms(word) for h in index.get(f, []) if h in vocab]
         hits.sort(key=len, reverse=True)  # longer words are more specific
         found.extend(h for h in hits[:limit] if h not in found)
+    for first, second in itertools.pairwise(words):
+        joined = {
+            a + b
+            for a in (h for f in _forms(first) for h in index.get(f, []))
+            for b in (h for f in _forms(second) for h in index.get(f, []))
+        }
+        found.extend(sorted(w for w in joined if w in vocab and w not in found))
     return found
+
+
+def _forms(word: str) -> list[str]:
+    """A word and its singular (policies: policy, clusters: cluster)."""
+    if word.endswith("ies"):
+        return [word, word[:-3] + "y"]
+    if word.endswith("s") and not word.endswith("ss"):
+        return [word, word[:-1]]
+    return [word]

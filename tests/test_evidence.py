@@ -12,6 +12,7 @@ from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.evidence import Sentence, asked_words, frames, score_sentences, weigh
 from qa.extractive import ahead
+from qa.translate import english_terms
 from qa.types import Chunk, Hit
 from tests.ui_index import plans_chain
 
@@ -99,3 +100,12 @@ def test_a_question_about_targets_is_not_answered_from_the_last_periods_results(
     target = parse_ask("以后还在谋划哪条地铁？")
     assert target.target and ahead([opened, planned], target) == [planned]
     assert ahead([opened, planned], parse_ask("十三五期间开通了哪条地铁？")) == [opened, planned]
+
+
+def test_english_words_the_plans_use_and_hyphenated_words_find_chinese_terms() -> None:
+    vocabulary = {"rbd", "夜", "经济", "知名", "学校"}
+    assert "rbd" in english_terms("What does RBD mean in the plan?", vocabulary)
+    night = english_terms("Which night-economy clusters will be upgraded?", vocabulary)
+    assert "夜" in night and "经济" in night  # night-economy is not in CC-CEDICT: its parts are
+    known = english_terms("Which well-known schools came?", vocabulary)
+    assert "知名" in known and "学校" in known
