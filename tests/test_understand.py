@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from qa.keywords import tokenize
+from qa.lexicon import LEXICON_FILE, Lexicon
 from qa.script import to_simplified
 from qa.types import LoadedDocument
-from qa.understand import LEXICON_FILE, Lexicon, NameMender, Thesaurus, Understanding
+from qa.understand import NameMender, Thesaurus, Understanding
 
 # A plan vocabulary (search tokens with IDF weights) built for these tests, as Corpus.idf would be.
 VOCABULARY = {
