@@ -25,7 +25,9 @@ _DIGIT = re.compile(r"\d")
 _GENERIC = frozenset("规划 计划 区 湾区 十四五 提出 提到 主要 内容 方面 要求 what plan district".split())
 MAX_QUOTES = 2
 MAX_CHARS = 220
-CLOSE = 0.75  # a runner-up is quoted too only when it scores this close to the best sentence
+CLOSE = 0.8  # a runner-up is quoted too only when it scores this close to the best sentence
+# A list's items or a term's definition may lie in a sentence scoring lower than the best: more room.
+CLOSE_MANY = 0.75
 # How much a sentence's closeness in meaning (min-max scaled over the candidates) counts beside its word
 # overlap. Chosen on the tuning sets (eval/qa.jsonl, eval/resident.jsonl).
 SEMANTIC_WEIGHT = 0.3
@@ -240,16 +242,19 @@ def _matched(
 
 
 def pick(
-    sentences: list[Sentence], max_quotes: int = MAX_QUOTES, max_chars: int = MAX_CHARS
+    sentences: list[Sentence],
+    max_quotes: int = MAX_QUOTES,
+    max_chars: int = MAX_CHARS,
+    close: float = CLOSE,
 ) -> list[Sentence]:
-    """The best sentence and the close runners-up, in document order within each chunk."""
+    """The best sentence and the runners-up scoring at least `close` times its score."""
     if not sentences:
         return []
     best = sentences[0].score
     chosen: list[Sentence] = []
     used = 0
     for s in sentences:
-        if len(chosen) >= max_quotes or s.score < CLOSE * best:
+        if len(chosen) >= max_quotes or s.score < close * best:
             break
         length = s.end - s.start
         if chosen and used + length > max_chars:

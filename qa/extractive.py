@@ -10,6 +10,8 @@ from qa.answerability import Signals
 from qa.ask import Ask, answered, parse_ask, retrospective
 from qa.corpus import Corpus
 from qa.evidence import (
+    CLOSE,
+    CLOSE_MANY,
     MAX_CHARS,
     MAX_QUOTES,
     Query,
@@ -89,9 +91,12 @@ def compose(
     return "".join(parts), citations
 
 
-def _budget(ask: Ask) -> tuple[int, int]:
-    """How many quotes and characters an answer may use: a list question needs room for its items."""
-    return (MAX_QUOTES + 1, MAX_CHARS + 140) if ask.listing else (MAX_QUOTES, MAX_CHARS)
+def _budget(ask: Ask) -> tuple[int, int, float]:
+    """How many quotes and characters an answer may use, and how close a runner-up must score: a list
+    question needs room for its items, a definition may be a runner-up to the sentence using the term."""
+    if ask.listing:
+        return MAX_QUOTES + 1, MAX_CHARS + 140, CLOSE_MANY
+    return MAX_QUOTES, MAX_CHARS, CLOSE_MANY if ask.definition else CLOSE
 
 
 def lead(query: Query, best: Sentence, n: int, terms: Mapping[str, float], ask: Ask, corpus: Corpus) -> str:
