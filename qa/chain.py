@@ -63,6 +63,9 @@ class State:
     corpus: Corpus | None = None  # the index snapshot the whole question is answered from
 
 
+FOLLOW_UP_DEPTH = 3  # earlier questions read to make the last one standalone (each carries the one before)
+
+
 class QAChain:
     """Answers questions over the plans with citations, through an injected answer backend."""
 
@@ -179,9 +182,20 @@ class QAChain:
             # Only a real earlier turn goes to the backend's model.
             standalone = self.answerer.rewrite(part, state.history) if state.history else None
             if not standalone or len(standalone) > self.max_question_chars:
-                standalone = carry_context(corpus, part, state.history, len(terms))
+                standalone = carry_context(corpus, part, self._resolved(corpus, state.history), len(terms))
             queries.append((part, standalone))
         return replace(state, queries=tuple(queries))
+
+    def _resolved(self, corpus: Corpus, history: Sequence[Turn]) -> tuple[Turn, ...]:
+        """The earlier turns with the last question made standalone against those before it, so that
+        "那某区呢？" after "那某区呢？" still asks the question both lean on."""
+        if not history:
+            return ()
+        previous = ""
+        for question, _ in history[-FOLLOW_UP_DEPTH:]:
+            terms = question_terms(corpus, self._read(corpus, question).text, detect_script(question))
+            previous = carry_context(corpus, question, [(previous, "")] if previous else [], len(terms))
+        return (*history[:-1], (previous, history[-1][1]))
 
     def _read(self, corpus: Corpus, text: str) -> Reading:
         return self.understanding.read(text, corpus.idf, corpus.names, corpus.version)

@@ -166,6 +166,13 @@ def test_a_later_part_naming_no_district_asks_about_the_first_parts(chain: QACha
     assert {h.chunk.doc_id for h in alone.retrieved} == {"conghua", "liwan"}
 
 
+def test_a_follow_up_of_a_follow_up_asks_the_question_both_lean_on(chain: QAChain) -> None:
+    history = [("从化区的养老服务有什么安排？", "…"), ("那荔灣呢？", "…")]
+    answer = chain.ask("那从化呢？", history=history)
+    assert {h.chunk.doc_id for h in answer.retrieved} == {"conghua"}
+    assert "养老" in to_simplified(answer.retrieved[0].chunk.text), answer.retrieved[0].chunk.text
+
+
 def test_generated_answer_keeps_valid_citations(chain: QAChain) -> None:
     n = source_number(chain, ROAD_Q, "6公里/平方公里")
     fake = scripted(chain, f"荔湾区城市道路网密度达到6公里/平方公里[{n}]。")
