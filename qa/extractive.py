@@ -137,6 +137,10 @@ def extract(
         chosen = definitions[:1] + pick(rest, max_quotes=1, max_chars=160)
     else:
         chosen = pick(ahead(scored, ask), *_budget(ask)) or pick(scored, *_budget(ask))
+        if chosen and ask.definition and chosen[0].chunk.kind == "glossary":
+            # A glossary entry found by its words (not routed as a defined term): its parts after ；
+            # define it too ("3", then "X"), so the entry is quoted whole.
+            chosen = [_whole(chosen[0].chunk)] + [s for s in chosen[1:] if s.chunk.id != chosen[0].chunk.id]
     if not chosen:
         return Draft("", (), 0.0)
     focus = focus_terms(corpus, text, script)

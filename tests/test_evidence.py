@@ -109,3 +109,10 @@ def test_english_words_the_plans_use_and_hyphenated_words_find_chinese_terms() -
     assert "夜" in night and "经济" in night  # night-economy is not in CC-CEDICT: its parts are
     known = english_terms("Which well-known schools came?", vocabulary)
     assert "知名" in known and "学校" in known
+
+
+def test_a_glossary_entry_answering_what_a_term_is_is_quoted_whole(chain: QAChain) -> None:
+    answer = chain.ask("荔湾“3+X”居家养老模式是什么？")
+    assert not answer.refused
+    text = answer.text
+    assert "助餐配餐" in text and "科技助老" in text  # the “3” and the “X” after the ； both
