@@ -8,7 +8,7 @@ weights keep the direction each signal declares (qa.answerability.Signals): more
 never lowers the probability of answering, less never raises it, whatever the tuning sets happen to pair
 with their wording. The refusal threshold is the refusal-F1-best one (over questions) among those
 refusing at most 10% of the answerable ones, on 5-fold cross-validated probabilities (an item's parts in
-one fold), so it is not chosen on the predictions it was fitted to.
+one fold; averaged over 10 shuffles of the folds), so it is not chosen on the predictions it was fitted to.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ TUNING_SETS = ("eval/qa.jsonl", "eval/resident.jsonl")
 HOLDOUTS = ("qa_holdout", "resident_holdout")
 # Issue 11 allows at most 10% of answerable questions refused.
 REFUSAL_BUDGET = 0.10
+REPEATS = 10  # shuffles of the cross-validation folds the threshold is chosen over
+REGULARISATION = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # inverse L2 strengths tried (on standard scores)
 
 
 def collect(chain: QAChain, items: Sequence[Item]) -> tuple[list[list[float]], list[int], list[str]]:
@@ -55,21 +57,28 @@ def best_threshold(
     budget: float = REFUSAL_BUDGET,
 ) -> float:
     """The cut-off with the best refusal F1 over questions among those refusing at most `budget` of the
-    answerable ones (a question is refused when every part of it is below the cut-off).
+    answerable ones of every tuning set (a question is refused when every part of it is below the cut-off;
+    a group key "set:item" names its set).
 
-    Residents may be wrongly turned away at most this often (the product's requirement); within that, the
-    cut-off balances refusing unanswerable questions against answering answerable ones.
+    Residents may be wrongly turned away at most this often (the product's requirement), in each set: pooled,
+    the many easy questions worded like the plan would hide residents' own questions turned away. Within
+    that, the cut-off balances refusing unanswerable questions against answering answerable ones.
     """
     keys = list(groups) if groups is not None else [str(i) for i in range(len(labels))]
     order = list(dict.fromkeys(keys))
     label = {k: int(y) for k, y in zip(keys, labels, strict=True)}
+    answerable_by_set: dict[str, list[str]] = {}
+    for k in order:
+        if label[k] == 1:
+            answerable_by_set.setdefault(k.partition(":")[0] if ":" in k else "", []).append(k)
     best, best_key = 0.5, (-1.0, -1.0)
     for threshold in np.arange(0.05, 0.951, 0.01):
         kept = {k for k, p in zip(keys, probabilities, strict=True) if p >= threshold}
         refused = [k for k in order if k not in kept]
-        answerable = [k for k in order if label[k] == 1]
         unanswerable = [k for k in order if label[k] == 0]
-        wrongly = sum(1 for k in refused if label[k] == 1) / max(len(answerable), 1)
+        wrongly = max(
+            (sum(k not in kept for k in ks) / len(ks) for ks in answerable_by_set.values()), default=0.0
+        )
         if wrongly > budget:
             continue
         right = sum(1 for k in refused if label[k] == 0)
@@ -135,16 +144,29 @@ class MonotoneLogistic:
 
 
 def cross_validated(
-    x: np.ndarray, y: np.ndarray, directions: Sequence[int], groups: Sequence[str], folds: int = 5
+    x: np.ndarray,
+    y: np.ndarray,
+    directions: Sequence[int],
+    groups: Sequence[str],
+    folds: int = 5,
+    repeats: int = REPEATS,
+    c: float = 1.0,
 ) -> np.ndarray:
-    """Each part's probability from a model fitted without its item (all parts of an item in one fold)."""
+    """Each part's probability from models fitted without its item (all parts of an item in one fold),
+    averaged over several shuffles of the folds: with one split the cut-off moved with the fold lottery."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     out = np.zeros(len(y))
-    splitter = StratifiedGroupKFold(n_splits=folds)
-    for train, test in splitter.split(x, y, groups=list(groups)):
-        out[test] = MonotoneLogistic(directions).fit(x[train], y[train]).predict_proba(x[test])
-    return out
+    for seed in range(repeats):
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+        for train, test in splitter.split(x, y, groups=list(groups)):
+            out[test] += MonotoneLogistic(directions, c).fit(x[train], y[train]).predict_proba(x[test])
+    return out / repeats
+
+
+def _log_loss(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    p = np.clip(probabilities, 1e-9, 1 - 1e-9)
+    return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
 
 
 def fit(
@@ -153,21 +175,26 @@ def fit(
     sources: Sequence[str],
     groups: Sequence[str] | None = None,
     leave_out: Sequence[str] = (),
+    repeats: int = REPEATS,
 ) -> tuple[Answerability, dict[str, float]]:
-    """A sign-constrained logistic regression and its cross-validated threshold (signals in `leave_out` get
-    no weight: the lexical model leaves out the embedding ones)."""
+    """A sign-constrained logistic regression, its regularisation and its threshold chosen on cross-validated
+    probabilities (signals in `leave_out` get no weight: the lexical model leaves out the embedding ones)."""
     names = [n for n in Signals.names() if n not in leave_out]
     keep = [Signals.names().index(n) for n in names]
     directions = [Signals.directions()[n] for n in names]
     x, y = np.asarray(rows, dtype=float)[:, keep], np.asarray(labels, dtype=int)
     keys = list(groups) if groups is not None else [str(i) for i in range(len(y))]
-    cross = cross_validated(x, y, directions, keys)
+    # The strength of regularisation is the one whose cross-validated probabilities fit best (log loss).
+    tried = {c: cross_validated(x, y, directions, keys, repeats=repeats, c=c) for c in REGULARISATION}
+    c = min(tried, key=lambda c: _log_loss(tried[c], y))
+    cross = tried[c]
     threshold = best_threshold(cross, y, keys)
-    raw, bias = MonotoneLogistic(directions).fit(x, y).plain()
+    raw, bias = MonotoneLogistic(directions, c).fit(x, y).plain()
     weights = {name: round(float(w), 4) + 0.0 for name, w in zip(names, raw, strict=True)}  # no -0.0
     refused = cross < threshold
     stats = {
         "parts": float(len(y)),
+        "regularisation_c": c,
         "answerable_refused_cv": round(float(np.mean(refused[y == 1])), 4),
         "unanswerable_refused_cv": round(float(np.mean(refused[y == 0])), 4),
     }

@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 
 from qa.corpus import Corpus
-from qa.evidence import Query, Sentence
+from qa.evidence import Query, Sentence, frames
 from qa.keywords import tokenize, word_tag, words
 from qa.periods import stated_periods
 from qa.script import to_simplified
@@ -90,7 +90,7 @@ def names_a_thing(word: str) -> bool:
     Residents' verbs and asides (想, 有没有, 现在, 区里) vary with the wording; the things asked about
     (火星, 病床, 写字楼) are what a plan either holds or lacks.
     """
-    if len(word) < 2 or _QUESTION.search(word):
+    if len(word) < 2 or _QUESTION.search(word) or frames(word):
         return False
     tag = word_tag(word)
     return (tag.startswith("n") and tag != "ns") or tag == "vn" or (not tag and len(word) >= 4)
@@ -98,7 +98,8 @@ def names_a_thing(word: str) -> bool:
 
 def unseen_year(question: str, hits: Sequence[Hit], chosen: Sequence[Sentence] = ()) -> float:
     """1 when the question names a year none of the top passages mentions (a year past the plan); 0.5 when
-    they do but the passages quoted do not (展望2035年 elsewhere, a 2025 figure quoted); else 0.
+    they do but the sentences quoted (with their sections) do not (展望2035年 elsewhere, a 2025 figure
+    quoted); else 0.
 
     A passage mentions a year by number or by the five-year plan spanning it (十三五 covers 2016 to 2020).
     """
@@ -107,7 +108,7 @@ def unseen_year(question: str, hits: Sequence[Hit], chosen: Sequence[Sentence] =
         return 0.0
     if not _mentions(years, [h.chunk.norm_path + h.chunk.norm for h in hits[:5]]):
         return 1.0
-    quoted = [s.chunk.norm_path + s.chunk.norm for s in chosen]
+    quoted = [s.chunk.norm_path + to_simplified(s.chunk.text[s.start : s.end]) for s in chosen]
     return 0.0 if not chosen or _mentions(years, quoted) else 0.5
 
 

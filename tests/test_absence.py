@@ -36,7 +36,7 @@ def test_nouns_and_names_of_things_are_concepts(word: str) -> None:
     assert names_a_thing(word)
 
 
-@pytest.mark.parametrize("word", ["有没有", "现在", "那边", "哪条", "几间", "天河", "2030", "钱"])
+@pytest.mark.parametrize("word", ["有没有", "现在", "那边", "哪条", "几间", "天河", "2030", "钱", "意思"])
 def test_asides_question_words_places_years_and_single_characters_are_not(word: str) -> None:
     assert not names_a_thing(word)
 

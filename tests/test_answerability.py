@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.calibrate import MonotoneLogistic, best_threshold, fit
+from eval.calibrate import REGULARISATION, MonotoneLogistic, best_threshold, fit
 from qa.answerability import DOWN, EITHER, MODEL_FILE, UP, Answerability, Signals
 
 NEUTRAL = Signals(
@@ -122,6 +122,18 @@ def test_best_threshold_picks_the_refusal_f1_best_cut_off() -> None:
     )
 
 
+def test_best_threshold_keeps_every_tuning_set_within_the_budget() -> None:
+    # Set b's two answerable questions at 0.30 would be 2 of 30 pooled (6.7%) but 2 of 10 in their own set.
+    easy = [(f"a:ans{i}", 0.9, 1) for i in range(20)]
+    hard = [(f"b:ans{i}", 0.3 if i < 2 else 0.8, 1) for i in range(10)]
+    unanswerable = [(f"b:un{i}", p, 0) for i, p in enumerate([0.1, 0.2, 0.32, 0.34])]
+    keys, probabilities, labels = zip(*(easy + hard + unanswerable), strict=True)
+    pooled = best_threshold(np.array(probabilities), np.array(labels))  # no set names: one pool
+    per_set = best_threshold(np.array(probabilities), np.array(labels), list(keys))
+    assert pooled > 0.34
+    assert 0.2 < per_set <= 0.3
+
+
 def test_best_threshold_on_separable_classes_refuses_exactly_the_unanswerable() -> None:
     probabilities = np.array([0.1, 0.3, 0.347, 0.62, 0.7, 0.9])
     labels = np.array([0, 0, 0, 1, 1, 1])
@@ -147,13 +159,14 @@ def synthetic(n: int = 160, seed: int = 7) -> tuple[list[list[float]], list[int]
 
 def test_fit_returns_a_weight_for_every_signal_and_a_working_model() -> None:
     rows, labels = synthetic()
-    model, stats = fit(rows, labels, ["qa.jsonl", "resident.jsonl"])
+    model, stats = fit(rows, labels, ["qa.jsonl", "resident.jsonl"], repeats=2)
     assert list(model.weights) == Signals.names()
     assert model.trained_on == ("qa.jsonl", "resident.jsonl")
     assert model.weights["coverage"] > 0 and model.weights["semantic"] > 0
     assert model.weights["english"] == 0.0  # a constant signal says nothing
     assert 0.0 < model.threshold < 1.0
     assert stats["parts"] == len(rows)
+    assert stats["regularisation_c"] in REGULARISATION
     assert 0.0 <= stats["answerable_refused_cv"] <= 0.5 and 0.5 <= stats["unanswerable_refused_cv"] <= 1.0
     # the folded-back plain weights reproduce the fitted decision on raw signal values
     decided = [model.answerable(Signals(*row)) for row in rows]
@@ -212,7 +225,7 @@ def test_a_fit_never_gives_a_signal_a_weight_against_its_direction(seed: int) ->
     )
     free = dict(zip(Signals.names(), unconstrained.plain()[0], strict=True))
     assert free["novel"] > 0 and free["absent"] > 0 and free["coverage"] < 0  # what the data alone teaches
-    model, _ = fit(rows, labels, ["qa.jsonl"])
+    model, _ = fit(rows, labels, ["qa.jsonl"], repeats=1)
     directions = Signals.directions()
     assert all(directions[n] * w >= 0 for n, w in model.weights.items())
     assert (
