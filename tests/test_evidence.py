@@ -4,6 +4,7 @@ a follow-up's own words, and the asked kind of answer."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +12,8 @@ from qa.ask import parse_ask
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.evidence import Sentence, asked_words, frames, score_sentences, weigh
-from qa.extractive import ahead
+from qa.extractive import RUNNER_QUOTE, ahead, compose
+from qa.lead import MAX_QUOTE
 from qa.translate import english_terms
 from qa.types import Chunk, Hit
 from tests.ui_index import plans_chain
@@ -90,7 +92,7 @@ def test_whether_there_will_be_something_is_answered_by_the_things_named(corpus:
 
 
 def sentence_in(text: str, path: str) -> Sentence:
-    chunk = Chunk("c" + path[-4:], "doc", "plan", "区", (path,), 1, 1, 0, len(text), text, text, path)
+    chunk = Chunk("c" + path, "doc", "plan", "区", (path,), 1, 1, 0, len(text), text, text, path)
     return Sentence(0, chunk, 0, len(text), 1.0, 0.5)
 
 
@@ -116,3 +118,13 @@ def test_a_glossary_entry_answering_what_a_term_is_is_quoted_whole(chain: QAChai
     assert not answer.refused
     text = answer.text
     assert "助餐配餐" in text and "科技助老" in text  # the “3” and the “X” after the ； both
+
+
+def test_the_best_quote_keeps_more_context_than_a_runner_up() -> None:
+    long = "，".join(f"第{i}项工作稳步推进落实" for i in range(12)) + "，新建养老床位三千张。"
+    best = sentence_in(long, "第八章 > 养老")
+    runner = replace(sentence_in(long, "第九章 > 养老"), score=0.9)
+    _, citations = compose("要新建多少张养老床位？", "zh-Hans", [best, runner], terms={"养老": 1.0})
+    first, second = (c.quote for c in citations)
+    assert first.endswith("新建养老床位三千张。") and second.endswith("新建养老床位三千张。")
+    assert len(first) <= MAX_QUOTE and len(second) <= RUNNER_QUOTE < len(first)
