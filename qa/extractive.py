@@ -166,7 +166,10 @@ def extract(
         found = _best_section(corpus, text, hits[:5], script)
         place, gives = found or chosen[0].chunk, gives or found is not None
         district = to_script(place.district, script)
-        opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）。\n"
+        if script == "en":  # English words around the plan's own heading: spaced, English stops
+            opening = f"{phrase(SECTION_IS, script)} {place.section} ({district}).\n"
+        else:
+            opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）。\n"
     else:
         opening = lead(query, chosen[0], citations[0].n, weights, ask, corpus)
         opening = opening + "\n" if opening else ""

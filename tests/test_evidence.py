@@ -128,3 +128,10 @@ def test_the_best_quote_keeps_more_context_than_a_runner_up() -> None:
     first, second = (c.quote for c in citations)
     assert first.endswith("新建养老床位三千张。") and second.endswith("新建养老床位三千张。")
     assert len(first) <= MAX_QUOTE and len(second) <= RUNNER_QUOTE < len(first)
+
+
+def test_an_english_where_answer_spaces_the_plans_heading_and_ends_in_english(chain: QAChain) -> None:
+    answer = chain.ask("Which section of Conghua's plan covers carbon peaking?")
+    assert not answer.refused
+    first = answer.text.split("\n")[0]
+    assert first.startswith("This is covered in 第") and first.endswith(").")
