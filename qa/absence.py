@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence, frames
@@ -40,29 +40,42 @@ def document_texts(corpus: Corpus) -> dict[str, str]:
     return texts
 
 
-def absent(corpus: Corpus, query: Query, terms: Mapping[str, float], hits: list[Hit]) -> float:
+def absent(corpus: Corpus, query: Query, terms: Mapping[str, float], hits: Sequence[Hit]) -> float:
     """Weighted share of the question's concepts found nowhere in the plans its passages come from.
 
     The plans searched are those of the retrieved passages (the plan a question was routed to, or every plan
     that answered), so a detail one district's plan has and another's lacks counts as absent for the other.
     Weights are the question words' own (IDF in the plans, or how specific a word the plans lack is).
     """
-    docs = {h.chunk.doc_id for h in hits}
-    texts = document_texts(corpus)
-    text = "\n".join(texts[d] for d in docs if d in texts)
-    if not text:
+    plans = _plans_text(corpus, hits)
+    return _lacking_share(query, terms, lambda word: _lacking(word, query.alternatives, plans))
+
+
+def unquoted(
+    corpus: Corpus, query: Query, terms: Mapping[str, float], hits: Sequence[Hit], chosen: Sequence[Sentence]
+) -> float:
+    """Weighted share of the question's concepts that its plans hold but the quoted sentences (and their
+    sections) never name: the plan holds 养老床位 while the sentence quoted is about 病床位. What no plan
+    holds is `absent`'s to count, not this one's again."""
+    quoted = "\n".join(
+        to_simplified(s.chunk.text[s.start : s.end]) + s.chunk.norm_path for s in chosen
+    ).lower()
+    if not quoted:
         return 0.0
-    return _lacking_share(query, terms, text)
+    plans = _plans_text(corpus, hits)
+    return _lacking_share(
+        query,
+        terms,
+        lambda w: max(0.0, _lacking(w, query.alternatives, quoted) - _lacking(w, query.alternatives, plans)),
+    )
 
 
-def unquoted(query: Query, terms: Mapping[str, float], chosen: Sequence[Sentence]) -> float:
-    """Weighted share of the question's concepts that the quoted sentences (and their sections) never name:
-    the plan may hold 养老床位 while the sentence quoted is about 病床位."""
-    text = "\n".join(to_simplified(s.chunk.text[s.start : s.end]) + s.chunk.norm_path for s in chosen)
-    return _lacking_share(query, terms, text.lower()) if text else 0.0
+def _plans_text(corpus: Corpus, hits: Sequence[Hit]) -> str:
+    texts = document_texts(corpus)
+    return "\n".join(texts[d] for d in dict.fromkeys(h.chunk.doc_id for h in hits) if d in texts)
 
 
-def _lacking_share(query: Query, terms: Mapping[str, float], text: str) -> float:
+def _lacking_share(query: Query, terms: Mapping[str, float], lacking: Callable[[str], float]) -> float:
     if query.script == "en":
         return 0.0  # not judged: see the module docstring
     # Whole words, not search tokens: 坐地铁 asks about 地铁, not about the fragment 坐地.
@@ -70,8 +83,7 @@ def _lacking_share(query: Query, terms: Mapping[str, float], text: str) -> float
     total = sum(concepts.values())
     if total <= 0:
         return 0.0
-    lacking = sum(weight * _lacking(word, query.alternatives, text) for word, weight in concepts.items())
-    return lacking / total
+    return sum(weight * lacking(word) for word, weight in concepts.items()) / total
 
 
 def _lacking(word: str, alternatives: Mapping[str, set[str]], text: str) -> float:

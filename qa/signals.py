@@ -43,7 +43,7 @@ def signals(
         missing=sum(unseen) / (sum(known.values()) or 1.0),
         novel=_novel(corpus, query.text),
         absent=absent(corpus, query, terms, hits),
-        unquoted=unquoted(query, terms, chosen),
+        unquoted=unquoted(corpus, query, terms, hits, chosen),
         year=unseen_year(query.text, hits, chosen),
         english=1.0 if query.script == "en" else 0.0,
     )

@@ -78,9 +78,20 @@ def test_a_quote_that_names_only_part_of_what_is_asked_leaves_the_rest_unquoted(
     terms = question_terms(corpus, question)
     beds = sentence_with(corpus, "病床位数")
     elderly = sentence_with(corpus, "养老床位")
-    assert absent(corpus, query, terms, [Hit(beds.chunk, 1.0)]) < 1.0
-    assert unquoted(query, terms, [beds]) > unquoted(query, terms, [elderly])
-    assert unquoted(query, terms, []) == 0.0
+    hits = [Hit(beds.chunk, 1.0)]
+    assert absent(corpus, query, terms, hits) < 1.0
+    assert unquoted(corpus, query, terms, hits, [beds]) > unquoted(corpus, query, terms, hits, [elderly])
+    assert unquoted(corpus, query, terms, hits, []) == 0.0
+
+
+def test_what_no_plan_holds_is_absent_not_unquoted(corpus: Corpus) -> None:
+    question = "火星基地的病床有多少？"
+    query = Query(question, "zh-Hans")
+    terms = question_terms(corpus, question)
+    beds = sentence_with(corpus, "病床位数")
+    hits = [Hit(beds.chunk, 1.0)]
+    assert absent(corpus, query, terms, hits) > 0.0
+    assert unquoted(corpus, query, terms, hits, [beds]) < absent(corpus, query, terms, hits)
 
 
 def test_english_questions_are_not_judged(corpus: Corpus) -> None:
