@@ -104,7 +104,10 @@ def lead(query: Query, best: Sentence, n: int, terms: Mapping[str, float], ask: 
     clause = answering_clause(best.chunk.text, best.start, best.end, terms, query.alternatives, ask)
     sentence = best.chunk.text[best.start : clause.start]
     stated = re.findall(r"(?:19|20)\d{2}(?=年)", sentence)  # "到2025年,…,figure": the year the figure is for
-    year = next(iter(ask.years), None) or (stated[-1] if stated else None)
+    # A year the question names is said only when the passage states it: an answer's numbers must be
+    # found in its sources, or the lead is dropped.
+    asked = [y for y in ask.years if y in best.chunk.text]
+    year = next(iter(asked), None) or (stated[-1] if stated else None)
     if INSTRUCTION.search(to_simplified(best.chunk.text[best.start : best.end])):
         return ""  # words addressed to a model are shown only inside a quote, never as our own
     return lead_sentence(best.chunk.text[clause.start : clause.end], n, query.script, ask, year)
@@ -171,7 +174,13 @@ def extract(
         else:
             opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）。\n"
     else:
-        opening = lead(query, chosen[0], citations[0].n, weights, ask, corpus)
+        # A figure question naming its unit leads with the first quoted sentence giving a figure in
+        # that very unit (a guessed one taken strictly), if any does.
+        strict = replace(ask, guessed=False)
+        giving = [x for x in chosen if ask.figure and ask.unit and answered(strict, [as_evidence(x)], 0.0)]
+        leader = (giving or chosen)[0]
+        n = next(c.n for c in citations if c.chunk.id == leader.chunk.id)
+        opening = lead(query, leader, n, weights, ask, corpus)
         opening = opening + "\n" if opening else ""
         first = f"「{citations[0].quote}」[{citations[0].n}]"
         if body.startswith(first) and _restates(opening, citations[0].quote):

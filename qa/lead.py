@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 
 from qa.ask import Ask, Unit, figures, gives_figure, spelled, units
@@ -127,17 +126,20 @@ def lead_sentence(clause: str, n: int, script: Script, ask: Ask, year: str | Non
     return f"{shown}[{n}]。"
 
 
-_SCALE = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "": Decimal(1)}
+# The figure is shown as the plan writes it (an answer's numbers must be found in its sources): the
+# multiplier in words, not multiplied out (1.88万个: "1.88 ten-thousand places", not 18,800).
+_SCALE = {"万": " ten-thousand", "亿": " hundred-million", "": ""}
 _QUALIFIER = {"以上": "over ", "多": "over ", "余": "over ", "以下": "under ", "左右": "about "}
 
 
 @cache
 def _amount() -> re.Pattern[str]:
-    """A figure of the plans with its multiplier, unit and qualifier (1.88万个, 50%以上, 4100吨)."""
+    """A figure of the plans with its multiplier, unit and qualifier (1.88万个, 50%以上, 4100吨); not a
+    label (图1, 表2, 第3, 附件1)."""
     spellings = sorted({w for u in units() for w in u.chinese.split("|")}, key=len, reverse=True)
     unit = "|".join(re.escape(w) for w in spellings)
     return re.compile(
-        rf"(?<![\d.])(\d[\d,]*(?:\.\d+)?)(?![\d.,])(?!\s*(?:年|—|-|–|\.\s|、))\s*(多|余)?([万亿]?)({unit})?(以上|以下|左右)?"
+        rf"(?<![\d.图表第件])(\d[\d,]*(?:\.\d+)?)(?![\d.,])(?!\s*(?:年|—|-|–|\.\s|、))\s*(多|余)?([万亿]?)({unit})?(以上|以下|左右)?"
     )
 
 
@@ -160,10 +162,9 @@ def english_figures(text: str, ask: Ask) -> list[str]:
         if other and (not ask.guessed or unit):
             continue  # a figure of another unit (for a guessed one: another unit the table knows)
         shown = _shown(unit, asked)
-        value = Decimal(digits.replace(",", "")) * _SCALE[scale]
         said = _QUALIFIER.get(qualifier or more or "", "")
         (loose if other else out).append(
-            f"{said}{_english_number(value)}{'' if shown in ('', '%') else ' '}{shown}"
+            f"{said}{digits}{_SCALE[scale]}{'' if shown in ('', '%') else ' '}{shown}"
         )
     return out or loose
 
@@ -175,18 +176,3 @@ def _shown(unit: str | None, asked: Unit | None) -> str:
     if asked is not None and re.fullmatch(asked.chinese, unit):
         return asked.shown
     return next((u.shown for u in units() if u.measure and unit in u.chinese.split("|")), "")
-
-
-def _english_number(value: Decimal) -> str:
-    """A number as English writes it: 18,800; 36.2; 250 billion."""
-    for size, word in ((Decimal(1_000_000_000), "billion"), (Decimal(1_000_000), "million")):
-        if value >= size:
-            return f"{_plain(value / size)} {word}"
-    return _plain(value)
-
-
-def _plain(value: Decimal) -> str:
-    whole = value.to_integral_value()
-    if value == whole:
-        return f"{int(whole):,}"
-    return f"{value.normalize():,f}"
