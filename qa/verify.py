@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.grounding import MIN_SUPPORT, grounded, letters, paraphrases, support
+from qa.prompts import PART_NOT_FOUND
 from qa.script import to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Citation
@@ -36,6 +37,12 @@ _LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # wha
 _SENTENCE_END = re.compile(
     r"(?:[。！？!?]+|\.(?=\s))[”’\"』）)]*(?:\s*\[\d{1,3}\])*[。；，,.;]?"
     r"|(?<![:：])[ \t]*(?:\r\n|[\n\r\u2028\u2029])"
+)
+
+
+# The chain's note on a part of a question the plans do not cover: it repeats the asker's words (figures too).
+_PART_NOTE = re.compile(
+    "|".join(re.escape(t).replace(re.escape("{part}"), "[^\\n]*") for t in PART_NOT_FOUND.values())
 )
 
 
@@ -82,7 +89,9 @@ def verify(text: str, sources: Sequence[Chunk], *, first_n: int = 1, prompt: str
                 continue
             plain = _unmarked(claim)
         if not cited:
-            if NUMBER.search(plain) or QUOTE.search(claim):
+            if _PART_NOTE.fullmatch(plain.strip()):  # it echoes the asker's words and claims nothing
+                kept.append(claim)
+            elif NUMBER.search(plain) or QUOTE.search(claim):
                 flags.append(f"dropped an uncited claim with figures or quotes: {plain.strip()[:60]}")
             else:
                 kept.append(claim)  # framing words ("规划原文：", "未提及") need no source
