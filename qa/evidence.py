@@ -139,9 +139,14 @@ def weigh(
         return terms
     own = to_simplified(asked).lower() if asked else None
     head = asked_words(question if own is None else own)
+    whether = parse_ask(question).whether  # the standalone question: a follow-up asks what it carries
     weights: dict[str, float] = {}
     for t, w in terms.items():
         if frames(t) and not t.isdigit():
+            continue
+        if (
+            whether and word_tag(t) == "a"
+        ):  # 方便吗？ judges; a plan states what is done about the thing named
             continue
         if t in head and not is_unit(t):
             w *= HEAD_WEIGHT

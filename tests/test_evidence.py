@@ -59,6 +59,12 @@ def test_weights_drop_framing_words_and_raise_what_is_asked(corpus: Corpus) -> N
     assert weights["医院"] == pytest.approx(2 * plain["医院"])
 
 
+def test_a_yes_or_no_questions_judgement_is_not_what_is_looked_for(corpus: Corpus) -> None:
+    weights = weigh(corpus, "从化以后坐地铁方便吗？")  # plans state what is done about the metro, not 方便
+    assert "方便" not in weights and "地铁" in weights
+    assert "方便" in weigh(corpus, "从化怎样让市民出行更方便？")  # not a yes-or-no question: it is asked
+
+
 def test_a_follow_ups_carried_over_topic_weighs_less_than_its_own_words(corpus: Corpus) -> None:
     standalone = "那个马场以后还要扩建吗？ 除了扩建，它周边还要配哪些设施？"
     alone = weigh(corpus, standalone)
