@@ -158,7 +158,8 @@ def test_a_refusal_names_the_plans_covered_its_nearest_sections_and_where_else_t
 
 
 def test_english_and_traditional_refusals_keep_their_script(chain: QAChain) -> None:
-    english = chain.ask("When will the Mars base open?")
+    # a district no plan is about: refused whatever the evidence looks like (this test is about the script)
+    english = chain.ask("When will Tianhe District open its new library?")
     assert english.refused and "Plans covered:" in english.text
     traditional = chain.ask("火星基地什麼時候建成？")
     assert traditional.refused and "可查詢的規劃" in traditional.text and "廣州市從化區" in traditional.text
