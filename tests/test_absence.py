@@ -15,7 +15,7 @@ from tests.ui_index import plans_chain
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    chain: QAChain = plans_chain(tmp_path_factory.mktemp("absence-index"))
+    chain: QAChain = plans_chain(tmp_path_factory.getbasetemp() / "ui-index")
     return chain.corpus
 
 

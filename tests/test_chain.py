@@ -22,7 +22,7 @@ from tests.ui_index import plans_chain
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> QAChain:
-    return plans_chain(tmp_path_factory.mktemp("chain-index"))
+    return plans_chain(tmp_path_factory.getbasetemp() / "ui-index")
 
 
 def scripted(chain: QAChain, *replies: str) -> QAChain:

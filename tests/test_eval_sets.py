@@ -113,7 +113,7 @@ def test_earlier_questions_are_asked_in_order_and_only_the_last_answer_is_scored
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> QAChain:
-    return plans_chain(tmp_path_factory.mktemp("eval-sets-index"))
+    return plans_chain(tmp_path_factory.getbasetemp() / "ui-index")
 
 
 def test_the_real_chain_answers_a_follow_up_after_its_replayed_history(chain: QAChain) -> None:

@@ -12,7 +12,7 @@ from tests.ui_index import plans_chain
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> QAChain:
-    return plans_chain(tmp_path_factory.mktemp("keyword-query-index"))
+    return plans_chain(tmp_path_factory.getbasetemp() / "ui-index")
 
 
 def keyword_hits(chain: QAChain, question: str) -> list[str]:

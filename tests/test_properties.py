@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from pathlib import Path
 
 import docx
@@ -215,7 +216,8 @@ def test_pdf_text_loads_page_by_page(scratch: Path, pages: list[list[str]]) -> N
 
 def headingish(text: str) -> bool:
     """Whether a line could be a heading or an outline marker, whatever precedes it."""
-    return heading_level(text) is not None or is_glossary_marker(text) or is_toc_marker(text)
+    marked = re.match(r"#{1,6}\s+\S", text.strip()) is not None  # a Markdown heading ("# 0") by its marks
+    return marked or heading_level(text) is not None or is_glossary_marker(text) or is_toc_marker(text)
 
 
 @budget(200)
