@@ -6,8 +6,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from qa.absence import names_a_thing
 from qa.corpus import Corpus
-from qa.keywords import tokenize, word_tag
+from qa.keywords import tokenize, word_tag, words
 from qa.periods import period_words
 from qa.script import to_simplified
 from qa.verify import printable
@@ -66,8 +67,10 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], conten
     "它几时建好？" or "2025年的目标呢？" continue the previous topic (and district). A question that stands on
     its own keeps its own words.
     """
-    if not history or not is_follow_up(question, content_terms):
+    if not history:
         return question
+    if not is_follow_up(question, content_terms) and (_LATIN.search(question) or own_nouns(corpus, question)):
+        return question  # a question naming a thing of its own stands on its own
     previous = to_simplified(history[-1][0])
     text = to_simplified(question).lower()
     now = [d for d in corpus.districts if any(a in text for a in d.aliases)]
@@ -83,13 +86,18 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], conten
             return previous if period_words(previous) else f"{periods[0]} {previous}"
     if _LATIN.search(rest):  # English: its own words, not the plans', say whether it asks anything new
         content_terms = sum(1 for w in tokenize(rest) if _LATIN.search(w))
-    if now and (len(rest) <= 2 or content_terms <= 1):  # "那某某区呢？", "某某又是几年？": ask it again there
+    elliptical = not _LATIN.search(rest) and not own_nouns(corpus, rest)
+    if now and (
+        len(rest) <= 2 or content_terms <= 1 or elliptical
+    ):  # "那某某区呢？", "某某又是几年？": ask it again there
         swapped = previous
         for old in before:
             short = {old.name: now[0].name, old.name[:-1]: now[0].name[:-1]}  # 甲区 → 乙区, 甲 → 乙
             for alias in sorted({*old.aliases, *short}, key=len, reverse=True):  # Jia District → 乙区
                 swapped = re.sub(re.escape(alias), short.get(alias, now[0].name), swapped, flags=re.I)
-        return swapped if before else f"{now[0].name} {previous}"
+        swapped = swapped if before else f"{now[0].name} {previous}"
+        # "某某十四五又打算涨多少？": the period and asking words of its own come along (十三五 was taken out)
+        return f"{swapped} {question}" if rest and (periods or not _LATIN.search(rest)) else swapped
     if now:
         return question  # names its own district: only the topic words of the turn before help
     if rest and not _POINTS_BACK.search(text) and _replaces_topic(corpus, rest, previous):
@@ -136,14 +144,24 @@ def _without_topic(corpus: Corpus, previous: str) -> str:
 def within_message(corpus: Corpus, part: str, first: str, content_terms: int = 1) -> str:
     """A later part of one message, read against its first part (already made standalone).
 
-    It leans on the first part as a follow-up leans on the turn before, and a part naming no thing of its
-    own ("…？会不会升级？") asks about the first part's topic. (Which plan a later part naming no district
-    asks about is settled when it is routed: the first part's.)
+    It leans on the first part as a follow-up leans on the turn before, and a part naming no thing of
+    its own ("…？会不会升级？", "某区又是几年？", "某区十四五又打算涨多少？") asks about the first part's
+    topic, in the district and period it names. (Which plan a later part naming no district asks about
+    is settled when it is routed: the first part's.)
     """
+    if not _LATIN.search(part) and not own_nouns(corpus, part):
+        content_terms = 0  # elliptical: nothing but a place, a period and asking words
     carried = carry_context(corpus, part, [(first, "")], content_terms)
     if carried != part or _names_a_thing(part):
         return carried
     return f"{first} {part}"
+
+
+def own_nouns(corpus: Corpus, text: str) -> list[str]:
+    """The things a question names besides districts and periods, whether or not the plans use them
+    (迪士尼 is a thing of its own even though no plan has it); whole words, not search fragments."""
+    aliases = {a for d in corpus.districts for a in d.aliases}
+    return [w for w in words(to_simplified(text)) if names_a_thing(w) and w not in aliases]
 
 
 def _names_a_thing(text: str) -> bool:

@@ -186,3 +186,28 @@ def test_english_follow_ups_swap_an_english_district_name(
     # its own question, naming its own district: not the previous one
     own = "Is anything planned for a hospital in Conghua's northern tourist area?"
     assert standalone(corpus, understanding, own, "What new hospitals is Liwan building?") == own
+
+
+def test_a_later_part_naming_only_another_district_asks_the_first_part_there(corpus: Corpus) -> None:
+    # "某区又是几年？" names a place and asking words but no thing: it asks the first part again, there
+    first = "从化区的养老床位这些年加了几年？"
+    carried = within_message(corpus, "荔湾区又是几年？", first, 2)
+    assert carried.startswith("荔湾区的养老床位") and "从化" not in carried
+
+
+def test_a_later_part_with_another_district_and_period_keeps_both(corpus: Corpus) -> None:
+    carried = within_message(corpus, "荔湾十四五又打算加多少？", "从化十三五养老床位加了多少？", 3)
+    assert "从化" not in carried and "十三五" not in carried
+    assert "养老床位" in carried and "十四五" in carried
+
+
+@pytest.mark.parametrize("question", ["荔湾区有冇迪士尼？", "荔湾区的摩天轮几时建好？"])
+def test_a_question_naming_a_thing_the_plans_lack_is_not_a_follow_up(corpus: Corpus, question: str) -> None:
+    # Its own noun (even one no plan uses) makes it a new question: the previous topic must not make a
+    # near-miss look answerable.
+    assert carry_context(corpus, question, [("从化区的地铁几时通车？", "…")], 2) == question
+
+
+def test_a_question_naming_only_a_district_continues_the_previous_topic(corpus: Corpus) -> None:
+    carried = carry_context(corpus, "荔湾区又如何？", [("从化区的地铁几时通车？", "…")], 2)
+    assert carried.startswith("荔湾区的地铁几时通车")
