@@ -30,7 +30,7 @@ from qa.semantic import SentenceMatcher, chunk_sentences
 from qa.suggest import guide, refusal_text
 from qa.types import Answer, Hit, Script
 from qa.understand import Reading, Understanding
-from qa.verify import MARKUP
+from qa.verify import MARKUP, QUOTE
 
 PART_ECHO = 40  # characters of an unanswered part repeated in the reply
 
@@ -253,8 +253,15 @@ class QAChain:
         return lambda texts: matcher.similarities(vector, texts)
 
     def _request(self, state: State) -> Request | None:
-        answerable = tuple(p for p in state.parts if p.answerable)
-        return Request(state.question, state.script, answerable) if answerable else None
+        answerable: list[Part] = []
+        quoted: set[str] = set()
+        for part in (p for p in state.parts if p.answerable):
+            mine = set(QUOTE.findall(part.draft.text))
+            if mine and mine <= quoted:
+                continue  # "跟某区比呢？两个区各…？": a part that would only repeat an earlier part's quotes
+            answerable.append(part)
+            quoted |= mine
+        return Request(state.question, state.script, tuple(answerable)) if answerable else None
 
     def _answer(self, state: State) -> State:
         begun = time.perf_counter()

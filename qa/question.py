@@ -86,6 +86,8 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], conten
             return previous if period_words(previous) else f"{periods[0]} {previous}"
     if _LATIN.search(rest):  # English: its own words, not the plans', say whether it asks anything new
         content_terms = sum(1 for w in tokenize(rest) if _LATIN.search(w))
+    if now and before and {d.name for d in now} != {d.name for d in before} and _COMPARED.search(text):
+        return f"{previous} {question}"  # "跟某区比呢？": both districts, the earlier one kept
     elliptical = not _LATIN.search(rest) and not own_nouns(corpus, rest)
     if now and (
         len(rest) <= 2 or content_terms <= 1 or elliptical
@@ -107,6 +109,12 @@ def carry_context(corpus: Corpus, question: str, history: Sequence[Turn], conten
 
 
 _LATIN = re.compile(r"[a-z]{3,}", re.I)
+# "跟某区比呢？", "相比某区呢？", "compared with X?": the district named now is set beside the one before.
+_COMPARED = re.compile(
+    r"(?:跟|和|同|与|與|比起|对比|對比).{0,12}?(?:比|相比|比较|比較|对比|對比)|相比|相較|相较|"
+    r"\bcompared? (?:with|to)\b|\bversus\b|\bvs\.?(?=\s)",
+    re.I,
+)
 _POINTS_BACK = re.compile(r"(?<!其)它|他们|它们|这个|這個|那个|那個|这些|那些|该项|佢|呢个|嗰个", re.I)
 # A follow-up's own words replace the previous topic when they are about as specific in the plans as it
 # (地铁 for 学校); clearly more common words (目标, 进展, 情况) ask about an aspect of the same topic.

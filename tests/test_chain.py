@@ -173,6 +173,16 @@ def test_a_follow_up_of_a_follow_up_asks_the_question_both_lean_on(chain: QAChai
     assert "养老" in to_simplified(answer.retrieved[0].chunk.text), answer.retrieved[0].chunk.text
 
 
+def test_a_part_repeating_an_earlier_parts_quotes_is_not_answered_twice(chain: QAChain) -> None:
+    history = [("从化十三五期间开通了哪条地铁？", "…")]
+    answer = chain.ask("跟荔湾比呢？两个区各开通了哪些线？", history=history)
+    assert not answer.refused
+    quotes = [c.quote for c in answer.citations]
+    assert quotes and len(quotes) == len(set(quotes)), quotes
+    assert {c.chunk.doc_id for c in answer.citations} <= {"conghua", "liwan"}
+    assert "从化" in answer.text  # 跟…比: the district asked before stays beside the new one
+
+
 def test_generated_answer_keeps_valid_citations(chain: QAChain) -> None:
     n = source_number(chain, ROAD_Q, "6公里/平方公里")
     fake = scripted(chain, f"荔湾区城市道路网密度达到6公里/平方公里[{n}]。")

@@ -211,3 +211,11 @@ def test_a_question_naming_a_thing_the_plans_lack_is_not_a_follow_up(corpus: Cor
 def test_a_question_naming_only_a_district_continues_the_previous_topic(corpus: Corpus) -> None:
     carried = carry_context(corpus, "荔湾区又如何？", [("从化区的地铁几时通车？", "…")], 2)
     assert carried.startswith("荔湾区的地铁几时通车")
+
+
+@pytest.mark.parametrize(
+    "question", ["跟荔湾比呢？", "同荔灣比較又點？", "相比荔湾区呢？", "Compared with Liwan?"]
+)
+def test_a_follow_up_comparing_with_another_district_keeps_both(corpus: Corpus, question: str) -> None:
+    carried = carry_context(corpus, question, [("从化区的地铁几时通车？", "…")], 1)
+    assert "从化区的地铁几时通车" in carried and question in carried
