@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qa.ask import Evidence, gives_figure, is_unit, parse_ask
 from qa.corpus import Corpus
-from qa.keywords import specificity, tokenize, word_tag
+from qa.keywords import specificity, tokenize, word_tag, words
 from qa.script import to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Hit, Script
@@ -37,6 +37,9 @@ CARRIED_WEIGHT = 0.5  # a follow-up's words carried over from the turn before: t
 LIST_BONUS = 0.15  # a list question is answered by a sentence listing items with 、
 WHETHER_BONUS = 0.1  # "is there / will there be" is answered best by the things named
 UNIT_BONUS = 0.1  # a figure question is answered by a sentence with a figure in the unit asked
+# A list or whether question is answered by the sentence naming things of the kind asked
+# (莲麻小镇、西塘童话小镇 for 有什么特色小镇), not by a policy sentence using the kind's word once.
+KIND_BONUS = 0.2
 FRAME_FILE = Path(__file__).with_name("data") / "question_frame.txt"
 # jieba's tags of words that frame a question (pronouns, adverbs, conjunctions, prepositions, particles,
 # numerals, measure, direction, time and place words): 自己, 目前, 以后, 区里 name no topic.
@@ -49,6 +52,13 @@ _ASKED_BEFORE = re.compile(
     r"([\u4e00-\u9fffa-z0-9]{2,8}?)(?:都|分别|主要|具体)?(?:是|有|包括)(?:哪些|什么|啥|哪几)"
 )
 _HEAD_STOP = re.compile(r"[吗呢在是了].*")
+_WHETHER_TAIL = re.compile(r"(?:有没有|有无|会不会有|是否有|有冇)([^，,。？?！!]{1,12})")
+# “如意平安骑队”“家在岭南”: things a plan names in quotes (a short name, no clause inside)
+_QUOTED_NAME = re.compile(r"“([^“”，,。；;：:]{2,12})”")
+# Words before a kind's word that name no particular one (城镇, 各镇, 全区, 该校, 等中学)
+_NOT_A_NAME = "城乡各全本该每个和及等与或、，,"
+_MODIFIER_TAGS = frozenset("v a ad vd an".split())
+_NOUN_TAGS = frozenset("n nr ns nt nz ng nrt nrfg s j l vn".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +136,26 @@ def asked_words(question: str) -> str:
     return " ".join(found)
 
 
+def asked_kind(question: str) -> str:
+    """The kind of thing a question asks for: the last noun of its asked words (小镇 of 哪些特色小镇, 镇 of
+    由哪几个镇组成), or of what it asks whether there is (场地 of 有没有可以入驻的孵化场地)."""
+    head = asked_words(question)
+    if not head and (tail := _WHETHER_TAIL.search(to_simplified(question).lower())):
+        head = _HEAD_STOP.sub("", tail.group(1))
+    cut = [w for w in words(head) if w.strip() and w not in frame_words() and not _ASKING.search(w)]
+    nouns = [w for w in cut if word_tag(w) in _NOUN_TAGS]  # 场地 (a place word) is a kind; 组成 is not
+    untagged = [w for w in cut if not word_tag(w) and not frames(w)]  # 镇 of 哪几个镇组成, cbd
+    return (nouns or untagged or [""])[-1]
+
+
+def named(text: str, kind: str) -> tuple[int, int]:
+    """How many things a sentence names of the kind asked (莲麻小镇 for 小镇: a name before the kind's word),
+    and how many it lists (items between 、, or names in quotes)."""
+    of_kind = set(re.findall(rf"[^\W\d{_NOT_A_NAME}]{{2}}{re.escape(kind)}", text)) if kind else set()
+    listed = text.count("、") + 1 if "、" in text else 0
+    return len(of_kind), max(listed - 1, len(set(_QUOTED_NAME.findall(text))))
+
+
 def weigh(
     corpus: Corpus, question: str, script: Script = "zh-Hans", asked: str | None = None
 ) -> dict[str, float]:
@@ -148,8 +178,8 @@ def weigh(
             whether and word_tag(t) == "a"
         ):  # 方便吗？ judges; a plan states what is done about the thing named
             continue
-        if t in head and not is_unit(t):
-            w *= HEAD_WEIGHT
+        if t in head and not is_unit(t) and word_tag(t) not in _MODIFIER_TAGS:
+            w *= HEAD_WEIGHT  # what is asked for, not how it is described (好玩的 of 好玩的特色小镇)
         if own is not None and t not in own:
             w *= CARRIED_WEIGHT
         weights[t] = w
@@ -194,6 +224,7 @@ def score_sentences(
     weight_total = sum(weights.values()) or 1.0
     wants_number = bool(_ASKS_NUMBER.search(to_simplified(question)))
     ask = parse_ask(question)
+    kind = asked_kind(question) if ask.listing or ask.whether else ""
     taken: dict[str, int] = {}
     spans: list[tuple[int, Hit, int, int, str]] = []
     for rank, hit in enumerate(hits):
@@ -223,7 +254,9 @@ def score_sentences(
         if wants_number and _DIGIT.search(norm):
             score += 0.1
         if ask.listing or ask.whether:  # items asked for, or the things there will be (会有新医院吗)
-            score += (LIST_BONUS if ask.listing else WHETHER_BONUS) * min(norm.count("、"), 3) / 3
+            of_kind, listed = named(norm, kind)
+            score += (LIST_BONUS if ask.listing else WHETHER_BONUS) * min(listed, 3) / 3
+            score += KIND_BONUS * min(of_kind, 3) / 3
         if ask.unit and not ask.guessed and gives_figure(ask, Evidence(norm, "", 1.0)):
             score += UNIT_BONUS
         if end - start < 12 or "\n" in simplified.strip():

@@ -18,7 +18,9 @@ from qa.evidence import (
     Sentence,
     about,
     as_evidence,
+    asked_kind,
     focus_terms,
+    named,
     pick,
     question_terms,
     score_sentences,
@@ -62,8 +64,12 @@ def compose(
     terms: Mapping[str, float] | None = None,
     alternatives: Mapping[str, set[str]] | None = None,
     ask: Ask | None = None,
+    said: str = "",
 ) -> tuple[str, list[Citation]]:
-    """Quote each chosen sentence, trimmed around the clause that answers, one [n] per cited chunk."""
+    """Quote each chosen sentence, trimmed around the clause that answers, one [n] per cited chunk.
+
+    A quote the answer's lead (`said`) already states whole is left out of the text (its citation stays).
+    """
     ask = ask or parse_ask(question)
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
@@ -87,7 +93,9 @@ def compose(
             window = quote_window(x.chunk.text, x.start, x.end, clause, limit)
             quotes.append(x.chunk.text[window.start : window.end])
         citations.append(Citation(n=n, chunk=s.chunk, quote=quotes[0]))
-        parts.append("".join(f"「{q}」" for q in quotes) + f"[{n}]")
+        shown = [q for q in quotes if not _restates(said, q)]
+        if shown:
+            parts.append("".join(f"「{q}」" for q in shown) + f"[{n}]")
     return "".join(parts), citations
 
 
@@ -162,7 +170,6 @@ def extract(
         )
         if runner_up is not None:
             chosen, gives = [runner_up], True
-    body, citations = compose(text, script, chosen, terms=weights, alternatives=query.alternatives, ask=ask)
     if definitions:
         opening, gives = "", True  # the term's own entry in the glossary is the answer
     elif _ASKS_WHERE.search(text):
@@ -178,17 +185,32 @@ def extract(
         # that very unit (a guessed one taken strictly), if any does.
         strict = replace(ask, guessed=False)
         giving = [x for x in chosen if ask.figure and ask.unit and answered(strict, [as_evidence(x)], 0.0)]
-        leader = (giving or chosen)[0]
-        n = next(c.n for c in citations if c.chunk.id == leader.chunk.id)
+        leader = (giving or naming(chosen, text, ask) or chosen)[0]
+        n = 1 + list(dict.fromkeys(s.chunk.id for s in chosen)).index(leader.chunk.id)  # compose's [n]
         opening = lead(query, leader, n, weights, ask, corpus)
         opening = opening + "\n" if opening else ""
-        first = f"「{citations[0].quote}」[{citations[0].n}]"
-        if body.startswith(first) and _restates(opening, citations[0].quote):
-            body = body[len(first) :]  # the lead already says all the first quote would: no echo
+    # A quote the lead already says whole is not repeated (its citation stays for the lead's [n]).
+    said = opening if not definitions and not _ASKS_WHERE.search(text) else ""
+    body, citations = compose(
+        text, script, chosen, terms=weights, alternatives=query.alternatives, ask=ask, said=said
+    )
     read = signals(corpus, query, terms, hits, scored, chosen, gives, focus)
     coverage = max(s.coverage for s in chosen)
     quoted = phrase(PLAN_SAYS, script) + body if body else ""
     return Draft((opening + quoted).strip(), tuple(citations), coverage, read)
+
+
+def naming(chosen: list[Sentence], question: str, ask: Ask) -> list[Sentence]:
+    """For a list or whether question, the quoted sentences naming the most things of the kind asked.
+
+    A runner-up listing 莲麻小镇、西塘童话小镇 leads before the best-scored sentence using 特色小镇 once.
+    """
+    kind = asked_kind(question) if ask.listing or ask.whether else ""
+    if not kind:
+        return []
+    counts = [named(to_simplified(s.chunk.text[s.start : s.end]), kind)[0] for s in chosen]
+    most = max(counts, default=0)
+    return [s for s, n in zip(chosen, counts, strict=True) if n == most] if most >= 2 else []
 
 
 def ahead(sentences: list[Sentence], ask: Ask) -> list[Sentence]:

@@ -11,7 +11,7 @@ import pytest
 from qa.ask import parse_ask
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import Sentence, asked_words, frames, score_sentences, weigh
+from qa.evidence import Sentence, asked_kind, asked_words, frames, named, score_sentences, weigh
 from qa.extractive import RUNNER_QUOTE, ahead, compose
 from qa.lead import MAX_QUOTE
 from qa.translate import english_terms
@@ -141,3 +141,48 @@ def test_an_english_where_answer_spaces_the_plans_heading_and_ends_in_english(ch
     assert not answer.refused
     first = answer.text.split("\n")[0]
     assert first.startswith("This is covered in 第") and first.endswith(").")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("从化有没有啥好玩的特色小镇，周末能带娃去逛逛的？", "小镇"),  # 好玩 describes it, 小镇 is asked
+        ("年轻人想在从化自己当老板，有没有可以入驻的孵化场地？", "场地"),  # what is asked whether there is
+        ("从化“两翼”分别由哪几个镇组成？", "镇"),  # 组成 is no kind of thing
+        ("荔湾区要规划建设哪些新的文化场馆？", "场馆"),
+    ],
+)
+def test_the_kind_asked_for_is_the_last_noun_of_what_is_asked(question: str, kind: str) -> None:
+    assert asked_kind(question) == kind
+
+
+def test_a_sentence_names_things_of_a_kind_by_a_name_before_the_kinds_word() -> None:
+    listing = "特色小镇布局基本形成,莲麻小镇、生态设计小镇、西塘童话小镇等一批特色小镇成为新名片。"
+    assert named(listing, "小镇")[0] >= 3
+    assert named("促进温泉旅游行业、特色小镇、大型文旅项目联动。", "小镇")[0] == 1
+    assert named("城镇、乡镇和各镇", "镇")[0] == 0  # no town named
+    assert named("打造“如意平安骑队”“家在岭南”“昌华前哨”等一批品牌。", "")[1] == 3  # names in quotes
+
+
+def test_a_list_questions_modifiers_do_not_weigh_as_what_is_asked(corpus: Corpus) -> None:
+    weights = weigh(corpus, "从化有没有什么好玩的特色小镇？")
+    plain = weigh(corpus, "好玩 特色小镇")
+    assert weights["小镇"] == pytest.approx(2 * plain["小镇"])
+    assert weights["好玩"] == pytest.approx(plain["好玩"])
+
+
+def test_a_list_question_is_answered_by_the_sentence_naming_things_of_the_kind(chain: QAChain) -> None:
+    answer = chain.ask("从化有没有什么好玩的特色小镇？")
+    assert not answer.refused
+    assert "莲麻小镇" in answer.text.split("\n")[0]  # the lead names the towns, not 促进特色小镇联动
+
+
+def test_a_quote_the_lead_states_whole_is_not_repeated_whichever_it_is() -> None:
+    first = sentence_in("促进温泉旅游行业、特色小镇、大型文旅项目联动。", "第五章 > 旅游")
+    second = sentence_in("莲麻小镇、西塘童话小镇成为新名片。", "第一章 > 成就")
+    chosen = [first, second]
+    body, citations = compose(
+        "有哪些特色小镇？", "zh-Hans", chosen, said="莲麻小镇、西塘童话小镇成为新名片[2]。"
+    )
+    assert [c.n for c in citations] == [1, 2]  # the lead's source is still cited
+    assert "莲麻" not in body and "温泉旅游" in body
