@@ -108,6 +108,11 @@ _ASKING = re.compile(r"几|多少|哪|什么|怎|啥")
 
 
 @cache
+def asking(word: str) -> bool:
+    """Whether a word asks (哪些, 多少, 什么): it frames a question yet says what kind of answer it wants."""
+    return _ASKING.search(word) is not None
+
+
 def frame_words(path: Path = FRAME_FILE) -> frozenset[str]:
     """The framing words of the data file (one a line, '#' comments)."""
     lines = path.read_text(encoding="utf-8").splitlines()

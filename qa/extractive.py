@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from qa.answerability import Signals
 from qa.ask import Ask, answered, parse_ask, retrospective
@@ -19,13 +20,16 @@ from qa.evidence import (
     about,
     as_evidence,
     asked_kind,
+    asking,
     focus_terms,
+    frames,
     named,
     pick,
     question_terms,
     score_sentences,
     weigh,
 )
+from qa.keywords import cut
 from qa.lead import MAX_LIST_QUOTE, MAX_QUOTE, answering_clause, lead_sentence, quote_window
 from qa.periods import label as plan_label
 from qa.periods import topic_of
@@ -248,9 +252,21 @@ def _best_section(corpus: Corpus, question: str, hits: list[Hit], script: Script
     return best[2] if best[0] > 0 else None
 
 
+def comparison_topic(corpus: Corpus, question: str, script: Script) -> str:
+    """What a comparison asks about, each side read alone: without the words choosing its plans, nor those
+    framing the comparison (有什么不同, 各自, 分别, 同): 不同类型 in one plan answers no 有什么不同."""
+    topic = topic_of(corpus, question)
+    if script == "en":
+        return topic  # English words are not cut: matching reads the Chinese terms added to them
+    words = [w for w in cut(topic) if w.strip()] + [""]
+    # 有什么 / 是哪些 stay whole: they say a list is asked for
+    kept = [w for w, after in pairwise(words) if not frames(w) or asking(w) or asking(after)]
+    return "".join(kept) if any(not frames(w) for w in kept) else topic
+
+
 def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draft:
     ask = parse_ask(query.text)  # asked of the whole question: 分别 / 以后 are not in the topic
-    query = replace(query, text=topic_of(corpus, query.text))
+    query = replace(query, text=comparison_topic(corpus, query.text, query.script))
     script = query.script
     terms = question_terms(corpus, query.text, script)
     lines: list[str] = []

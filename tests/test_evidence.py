@@ -12,8 +12,9 @@ from qa.ask import parse_ask
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.evidence import Sentence, asked_kind, asked_words, frames, named, score_sentences, weigh
-from qa.extractive import RUNNER_QUOTE, ahead, compose
+from qa.extractive import RUNNER_QUOTE, ahead, comparison_topic, compose
 from qa.lead import MAX_QUOTE
+from qa.script import to_simplified
 from qa.translate import english_terms
 from qa.types import Chunk, Hit
 from tests.ui_index import plans_chain
@@ -186,3 +187,12 @@ def test_a_quote_the_lead_states_whole_is_not_repeated_whichever_it_is() -> None
     )
     assert [c.n for c in citations] == [1, 2]  # the lead's source is still cited
     assert "莲麻" not in body and "温泉旅游" in body
+
+
+def test_a_comparisons_sides_are_read_without_the_words_framing_the_comparison(corpus: Corpus) -> None:
+    topic = comparison_topic(corpus, "在碳达峰问题上，从化和荔湾的规划表述有什么不同？", "zh-Hans")
+    assert "碳达峰" in topic and "有什么" in topic  # the topic, and that a list is asked for
+    assert "不同" not in topic and "表述" not in topic and "从化" not in topic
+    same = comparison_topic(corpus, "從化同荔灣，各自有啲咩非遺傳統要保護？", "zh-Hant")
+    assert "各自" not in same and "同" not in same.replace("传统", "")
+    assert "非遗" in to_simplified(same)
