@@ -14,6 +14,7 @@ from functools import cache
 
 from qa.ask import Ask, Unit, figures, gives_figure, spelled, units
 from qa.ask import Evidence as AskEvidence
+from qa.keywords import cut, word_tag
 from qa.script import to_script, to_simplified
 from qa.types import Script
 
@@ -23,6 +24,7 @@ _YEAR_LEAD = re.compile(r"(?:到|至|截至|展望)?(?:19|20)\d{2}年(?:底|末)
 MAX_QUOTE = 100  # characters of supporting quote around the answering clause
 MAX_LIST_QUOTE = 220  # a list question keeps more of its sentence: the items are the answer
 LIST_SENTENCE = 120  # a list question's sentence this short is the answer whole: it names the items
+MAX_ITEM = 25  # a listed "name" longer than this is a clause, not a name: no list lead
 MIN_CLAUSE = 8  # a clause this short is joined with its neighbour (a lead-in like "到2025年,")
 
 
@@ -119,11 +121,35 @@ def lead_sentence(clause: str, n: int, script: Script, ask: Ask, year: str | Non
         when = f"By {year}, the plan" if year and ask.target and ask.figure else "The plan"
         if ask.figure and found:
             return f"{when} gives {', '.join(dict.fromkeys(found))} [{n}]."
+        items = named_items(body) if ask.listing else []  # verbatim: the plan's own script
+        if items:  # the names are the answer: shown verbatim, inside quote marks, in an English sentence
+            shown_items = [f"「{i}」" for i in items]
+            listed = ", ".join(shown_items[:-1]) + f" and {shown_items[-1]}"
+            return f"The plan names {listed} [{n}]."
         return ""  # no English words for it without a translator: the quote that follows is the answer
     shown = to_script(body, script)
     if year and not _ANY_YEAR.search(body) and ask.target and ask.figure:  # no year beside another
         shown = f"到{year}年，{shown}"
     return f"{shown}[{n}]。"
+
+
+def named_items(text: str) -> list[str]:
+    """The names a plan lists with 、 (广州一中、广州四中、真光中学等项目) in the clause part listing them:
+    the verb before the first (推进, 谋划推动) and the 等… after the last cut off."""
+    segment = max(re.split(r"[，,；;：:]", text), key=lambda part: part.count("、"))
+    parts = [p.strip() for p in segment.split("、")]
+    if len(parts) < 2:
+        return []
+    first = parts[0]
+    words = cut(first)
+    for i in range(len(words) - 1, -1, -1):  # through the last verb before its last third: what it acts on
+        rest = len("".join(words[i + 1 :]))
+        if word_tag(words[i]) == "v" and rest >= 2 and rest * 3 >= len(first):
+            first = first[len(first) - rest :]
+            break
+    *joined, last = re.split(r"以及", parts[-1])  # "…、B以及C等": C is named too
+    items = [first, *parts[1:-1], *joined, last.split("等", 1)[0]]
+    return items if all(1 < len(i) <= MAX_ITEM for i in items) else []
 
 
 # The figure is shown as the plan writes it (an answer's numbers must be found in its sources): the

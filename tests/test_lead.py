@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.ask import parse_ask
-from qa.lead import Span, answering_clause, clauses, english_figures, lead_sentence, quote_window
+from qa.lead import (
+    Span,
+    answering_clause,
+    clauses,
+    english_figures,
+    lead_sentence,
+    named_items,
+    quote_window,
+)
 from qa.types import Chunk, Citation
 
 BEDS = (
@@ -239,3 +247,18 @@ def test_an_english_lead_states_only_numbers_its_source_holds() -> None:
         assert sentence and all(
             n in source for n in re.findall(r"\d+(?:\.\d+)?", sentence.replace("[1]", ""))
         )
+
+
+def test_an_english_list_lead_names_the_items_verbatim_in_an_english_sentence() -> None:
+    ask = parse_ask("Which well-known schools were brought in?")
+    clause = "引進廣東實驗中學荔灣學校、華南師范大學附屬荔灣小學等一批名校,"
+    assert lead_sentence(clause, 2, "en", ask, None) == (
+        "The plan names 「廣東實驗中學荔灣學校」 and 「華南師范大學附屬荔灣小學」 [2]."
+    )
+    three = "扎實推進芳村茶葉市場改造、黃沙水產新市場項目建設以及芳村花鳥魚蟲市場異地搬遷建設等重點項目"
+    assert named_items(three) == [
+        "芳村茶葉市場改造",
+        "黃沙水產新市場項目建設",
+        "芳村花鳥魚蟲市場異地搬遷建設",
+    ]
+    assert lead_sentence("加快建设智慧城市,", 1, "en", ask, None) == ""  # nothing listed: no lead
