@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from qa.extractive import Draft
+from qa.join import join_drafts
 from qa.prompts import (
     CANNOT_ANSWER_PHRASE,
     PROMPT_WORDING,
@@ -90,16 +91,8 @@ class ExtractiveAnswerer:
 
     def answer(self, request: Request) -> Reply:
         """Join the parts' extractive drafts, numbering citations across parts, then verify them."""
-        texts: list[str] = []
-        citations: list[Citation] = []
-        for part in request.parts:
-            offset = len(citations)
-            text = part.draft.text
-            for citation in sorted(part.draft.citations, key=lambda c: -c.n):  # [12] before [1]
-                text = text.replace(f"[{citation.n}]", f"[{citation.n + offset}]")
-            texts.append(text)
-            citations.extend(Citation(c.n + offset, c.chunk, c.quote) for c in part.draft.citations)
-        checked = verify("\n".join(texts), [c.chunk for c in citations])
+        text, citations = join_drafts([part.draft for part in request.parts])
+        checked = verify(text, [c.chunk for c in citations])
         quotes = {c.n: c.quote for c in citations}
         kept = tuple(Citation(c.n, c.chunk, quotes.get(c.n, c.quote)) for c in checked.citations)
         return Reply(checked.text, kept, refused=not kept, flags=checked.flags)

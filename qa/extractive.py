@@ -97,7 +97,7 @@ def compose(
             window = quote_window(x.chunk.text, x.start, x.end, clause, limit)
             quotes.append(x.chunk.text[window.start : window.end])
         citations.append(Citation(n=n, chunk=s.chunk, quote=quotes[0]))
-        shown = [q for q in quotes if not _restates(said, q)]
+        shown = [q for q in quotes if not restates(said, q)]
         if shown:
             parts.append("".join(f"「{q}」" for q in shown) + f"[{n}]")
     return "".join(parts), citations
@@ -224,7 +224,7 @@ def ahead(sentences: list[Sentence], ask: Ask) -> list[Sentence]:
     return [s for s in sentences if not retrospective(as_evidence(s))]
 
 
-def _restates(opening: str, quote: str, slack: int = QUOTE_SLACK) -> bool:
+def restates(opening: str, quote: str, slack: int = QUOTE_SLACK) -> bool:
     """Whether a lead sentence holds nearly all of a quote (so quoting it again would only repeat it)."""
     said, quoted = _letters(MARKER.sub("", opening)), _letters(quote)
     return bool(said) and len(quoted) - len(said) <= slack and said in quoted

@@ -11,6 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from qa.backends import Answerer, ChatModelAnswerer, ExtractiveAnswerer, Part, Reply, Request
 from qa.extractive import Draft
+from qa.join import join_drafts
 from qa.prompts import CANNOT_ANSWER_PHRASE, REFUSAL
 from qa.types import Chunk, Citation, Hit
 from qa.verify import verify
@@ -209,3 +210,17 @@ def test_rewrite_needs_history_and_returns_the_models_question() -> None:
     assert "用户：从化区的地铁几时通车？\n助手：" + "地" * 200 + "\n" in prompt  # answers cut to 200
     assert "最新问题：那荔湾呢？" in prompt
     assert answerer.rewrite("那荔湾呢？", history) is None  # an empty reply is no rewrite
+
+
+def test_a_passage_two_parts_cite_keeps_one_number_and_is_not_shown_twice() -> None:
+    lead = "每千名老人拥有养老床位40张[1]。"
+    quote = "规划原文：「每千名老人拥有养老床位40张。」[1]"
+    first = Draft(f"{lead}\n{quote}", (Citation(1, BEDS_CHUNK, BEDS),), 1.0)
+    second = Draft(  # the second part leads with the same clause, then quotes its own passage too
+        f"{lead}\n规划原文：「每千名老人拥有养老床位40张。」[1]「{METRO}」[2]",
+        (Citation(1, BEDS_CHUNK, BEDS), Citation(2, METRO_CHUNK, METRO)),
+        1.0,
+    )
+    text, citations = join_drafts([first, second])
+    assert text == f"{lead}\n{quote}\n规划原文：「{METRO}」[2]"
+    assert [(c.n, c.chunk.id) for c in citations] == [(1, "beds"), (2, "metro")]
