@@ -115,7 +115,7 @@ def expand_query(corpus: Corpus, question: str) -> str:
         return question
     from qa.translate import english_terms
 
-    terms = english_terms(question, corpus.idf.keys())
+    terms = english_terms(question, corpus.idf.keys(), names=corpus.names)
     return f"{question} {' '.join(terms)}" if terms else question
 
 

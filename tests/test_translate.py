@@ -30,3 +30,12 @@ def test_a_preposition_leads_to_no_synonyms() -> None:
 def test_stems_and_plan_parts() -> None:
     assert "筛查" in translations("screening")
     assert in_plans("充电器", {"充电"}) == ["充电"] and in_plans("路灯", {"路"}) == []
+
+
+def test_a_romanised_name_is_given_as_the_plan_word_or_name_it_spells() -> None:
+    vocabulary = {"街口", "商务", "佛山"}
+    assert "街口" in english_terms("I live in Jiekou. What is planned here?", vocabulary)
+    terms = english_terms("Which clusters make up Baietan business district?", vocabulary, names=("白鹅潭",))
+    assert "白鹅潭" in terms and "商务" in terms
+    assert "佛山" in english_terms("Is travel to Foshan getting quicker?", vocabulary)  # 佛 read fo, not fu
+    assert english_terms("Is Tianhe covered?", vocabulary) == []  # a name the plans do not write
