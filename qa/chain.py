@@ -198,7 +198,7 @@ class QAChain:
         return (*history[:-1], (previous, history[-1][1]))
 
     def _read(self, corpus: Corpus, text: str) -> Reading:
-        return self.understanding.read(text, corpus.idf, corpus.names, corpus.version)
+        return self.understanding.read(text, corpus.idf, corpus.names, corpus.version, corpus.pairs)
 
     def _route(self, state: State) -> State:
         begun = time.perf_counter()

@@ -35,6 +35,8 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
 # glibc's mallopt parameter for the most heaps it keeps (M_ARENA_MAX in malloc.h), and how many we allow.
 _M_ARENA_MAX = -8
 ARENAS = 2
+# Runs of characters a typo may be mended to: names of three or four characters the plans use more than once.
+NAME_LENGTHS, NAME_REPEATS = (3, 4), 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,16 @@ class Corpus:
         """Names a mistyped question word may be meant as: districts, defined terms, long plan words."""
         districts = [a for d in self.districts for a in d.aliases]
         long_words = [t for t in self.idf if len(t) >= 3]
-        return tuple(dict.fromkeys([*districts, *self.glossary, *long_words]))
+        # Place and project names jieba cuts apart (白鹅 + 潭) are runs of characters the plans repeat.
+        runs = Counter(
+            run[i : i + n]
+            for chunk in self.chunks.values()
+            for run in _HAN_RUN.findall(chunk.norm)
+            for n in NAME_LENGTHS
+            for i in range(len(run) - n + 1)
+        )
+        repeated = [r for r, count in runs.items() if count >= NAME_REPEATS]
+        return tuple(dict.fromkeys([*districts, *self.glossary, *long_words, *repeated]))
 
     @cached_property
     def _place_words(self) -> tuple[frozenset[str], frozenset[str]]:

@@ -126,6 +126,11 @@ def _tags() -> dict[str, str]:
     return dict(_DICT_LINE.findall(text))
 
 
+def is_word(word: str) -> bool:
+    """Whether jieba's dictionary (with the words taught it) holds a word, not just guesses it (想涨)."""
+    return _jieba().dt.FREQ.get(word, 0) > 0  # type: ignore[attr-defined]
+
+
 def word_tag(word: str) -> str:
     """jieba's part-of-speech tag for a two- or three-character word (ns: place, r: pronoun…), or ""."""
     return _tags().get(word, "")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from qa.keywords import cut, tokenize
+from qa.keywords import cut, is_word, tokenize, words
 
 LEXICON_FILE = Path(__file__).with_name("data") / "colloquial.tsv"
 
@@ -71,13 +71,33 @@ class Lexicon:
         水 not in 水平); a longer one also inside a word (收入 in 居民收入, 地铁 in 地铁站).
         """
         lowered = text.lower()
-        edges = _edges(lowered) if any(len(s) == 1 for s, _ in self.expand) else set()
+        edges = self._edges(lowered) if any(len(s) == 1 for s, _ in self.expand) else set()
         return [
             word
             for source, words in self.expand
             if (source in lowered if len(source) > 1 else _whole(lowered, source, edges))
             for word in words
         ]
+
+    def _edges(self, text: str) -> set[int]:
+        """The offsets where the words of a text begin or end, as keyword search cuts it; a word jieba
+        guessed from a framing word and the word asked about (想涨) is cut in two (想, 涨)."""
+        edges, at = {0}, 0
+        for word in cut(text):
+            asked = self.asked_in(word)
+            if asked:
+                edges.update((at + word.index(asked), at + word.index(asked) + len(asked)))
+            at += len(word)
+            edges.add(at)
+        return edges
+
+    def asked_in(self, word: str) -> str:
+        """The word asked about inside one jieba guessed from it and framing words (想涨 → 涨), or ""."""
+        if len(word) < 2 or is_word(word):
+            return ""
+        parts = words(word)
+        rest = [p for p in parts if p.lower() not in self.framing]
+        return rest[0] if len(parts) > 1 and len(rest) == 1 else ""
 
     def words_for(self, word: str) -> tuple[str, ...]:
         """Plan words that stand in for one everyday word: its own entries, not those of a part of it
@@ -95,15 +115,6 @@ class Lexicon:
         # Cut as keyword search cuts (jieba with its new-word guessing: 医美, 众创), a framing word
         # becoming a space, so the words around it are cut alike again.
         return "".join(" " if w.lower() in self.framing else w for w in cut(text))
-
-
-def _edges(text: str) -> set[int]:
-    """The offsets where the words of a text begin or end, as keyword search cuts it."""
-    edges, at = {0}, 0
-    for word in cut(text):
-        at += len(word)
-        edges.add(at)
-    return edges
 
 
 def _whole(text: str, word: str, edges: set[int]) -> bool:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from qa.keywords import tokenize
+from qa.keywords import specificity, tokenize, words
 from qa.lexicon import Lexicon, in_plans
 from qa.script import to_simplified
 
@@ -120,25 +120,66 @@ class NameMender:
         """Toneless pinyin, character by character (cached: a question's n-grams share characters)."""
         return " ".join(_char_sound(self._pinyin, c) for c in text)
 
-    def mend(self, text: str, vocabulary: Mapping[str, float]) -> tuple[str, list[tuple[str, str]]]:
-        """Replace runs of Han characters that sound like exactly one known name but are not words."""
+    def mend(
+        self, text: str, vocabulary: Mapping[str, float], pairs: Collection[str] | None = None
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Replace runs of Han characters that sound like exactly one known name but are not words.
+
+        `pairs` holds every pair of adjacent characters the plans use (None: none known). A typo makes a pair
+        no plan uses (鹅谭 of 白鹅谭), so a character is only changed where it stands in such a pair and in no
+        word reaching past the name: 历史文化 is not 历食文化 for sounding like 食文化, nor 荔湾精准 荔湾经准.
+        """
         mended: list[tuple[str, str]] = []
-        out = text
+        chars = list(text)
         for length in self._lengths:
-            for run in _HAN.findall(out):
-                for i in range(len(run) - length + 1):
-                    typed = run[i : i + length]
-                    if typed in self._known or typed in vocabulary:
-                        continue
-                    meant = self._names.get(self._sound(typed))
-                    if (
-                        meant
-                        and meant != typed
-                        and sum(a != b for a, b in zip(typed, meant, strict=True)) == 1
-                    ):
-                        out = out.replace(typed, meant)
-                        mended.append((typed, meant))
-        return out, mended
+            spans = _word_spans("".join(chars))
+            for start in range(len(chars) - length + 1):
+                typed = "".join(chars[start : start + length])
+                if typed in self._known or typed in vocabulary or not _HAN.fullmatch(typed):
+                    continue
+                meant = self._names.get(self._sound(typed))
+                if not meant or meant == typed:
+                    continue
+                changed = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+                if len(changed) != 1:
+                    continue
+                at = changed[0]
+                if not self._mistyped(typed, at, spans[start + at], start, pairs):
+                    continue
+                chars[start + at] = meant[at]
+                spans = _word_spans("".join(chars))
+                mended.append((typed, meant))
+        return "".join(chars), mended
+
+    def _mistyped(
+        self, typed: str, at: int, word: tuple[int, int], start: int, pairs: Collection[str] | None
+    ) -> bool:
+        """Whether one character of a run that sounds like a name reads as a typo, not as a word of its own.
+
+        A typo makes a pair the plans never use, its character in no dictionary word reaching past the run. An
+        everyday word (是, 去, 有) beside a name is no typo: 产业是 is not 产业示(范), 从化去 not 从化区; nor
+        is a character next to a name typed right (线 of 14号线 before 从化 is not the 现 of 实现从化).
+        """
+        if word[0] < start or word[1] > start + len(typed) or specificity(typed[at]) == 0.0:
+            return False
+        if typed[:at] in self._known or typed[at + 1 :] in self._known:
+            return False
+        return pairs is None or any(p not in pairs for p in _pairs_around(typed, at))
+
+
+def _word_spans(text: str) -> list[tuple[int, int]]:
+    """For each character of a text, where the dictionary word holding it begins and ends."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for word in words(text):
+        spans.extend([(at, at + len(word))] * len(word))
+        at += len(word)
+    return spans if at == len(text) else [(i, i + 1) for i in range(len(text))]
+
+
+def _pairs_around(text: str, at: int) -> list[str]:
+    """The pairs of adjacent characters one character of a text stands in."""
+    return [text[i : i + 2] for i in (at - 1, at) if i >= 0 and i + 2 <= len(text)]
 
 
 @cache
@@ -167,16 +208,20 @@ class Understanding:
     def alternatives(self, terms: Iterable[str], vocabulary: Mapping[str, float]) -> dict[str, set[str]]:
         """For each question word the plans do not use, its synonyms that they do (a match counts for it).
 
-        A lexicon entry counts for the word it is written for only: were 球场 → 体育场 to count for
+        A word jieba guessed from a framing word and the word asked about (想涨) stands for the latter (涨 →
+        增长). A lexicon entry counts for the word it is written for only: were 球场 → 体育场 to count for
         高尔夫球场, a plan without a golf course would seem to hold one.
         """
         out: dict[str, set[str]] = {}
         for term in terms:
-            if term not in vocabulary and len(term) >= 2:
-                found = {w for w in self.thesaurus.synonyms(term) if w in vocabulary}
-                found.update(w for w in self.lexicon.words_for(term) if in_plans(w, vocabulary))
-                if found:
-                    out[term] = found
+            if term in vocabulary or len(term) < 2:
+                continue
+            found = {w for w in self.lexicon.words_for(term) if in_plans(w, vocabulary)}
+            found.update(w for w in self.thesaurus.synonyms(term) if w in vocabulary)
+            asked = self.lexicon.asked_in(term) if not found else ""
+            found.update(w for w in self.lexicon.words_for(asked) if asked and in_plans(w, vocabulary))
+            if found:
+                out[term] = found
         return out
 
     def read(
@@ -185,27 +230,34 @@ class Understanding:
         vocabulary: Mapping[str, float],
         names: Iterable[str] = (),
         version: object = None,
+        pairs: Collection[str] | None = None,
     ) -> Reading:
         """Standardise a question and list the plan words worth searching for beside its own.
 
         `vocabulary` holds the plans' search tokens (IDF weights); `names` the place names and terms a typo
-        may be mended to (built once per corpus `version`).
+        may be mended to (built once per corpus `version`); `pairs` the pairs of adjacent characters the
+        plans use (a typo makes one they never do).
         """
         known = self._read.get((question, version))
         if known is not None and known[0] is vocabulary:
             return known[1]
-        reading = self._reading(question, vocabulary, names, version)
+        reading = self._reading(question, vocabulary, names, version, pairs)
         if len(self._read) >= READ_MEMORY:
             self._read.clear()
         self._read[(question, version)] = (vocabulary, reading)
         return reading
 
     def _reading(
-        self, question: str, vocabulary: Mapping[str, float], names: Iterable[str], version: object
+        self,
+        question: str,
+        vocabulary: Mapping[str, float],
+        names: Iterable[str],
+        version: object,
+        pairs: Collection[str] | None,
     ) -> Reading:
         simplified = to_simplified(question)
         text = self.lexicon.standardise(simplified)
-        text, mended = self.mender(version, names).mend(text, vocabulary)
+        text, mended = self.mender(version, names).mend(text, vocabulary, pairs)
         found: list[str] = []
         for word in self.lexicon.expansions(text):
             if in_plans(word, vocabulary) and word not in text and word not in found:

@@ -52,3 +52,34 @@ def test_a_quoted_term_keeps_the_district_name_it_holds() -> None:
 
     kept = [m.group(0) for m in _QUOTED_TERM.finditer("某区“智慧某区”建设") if m.group(1)]
     assert kept == ["“智慧某区”"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        (
+            "荔弯白鹅谭那个商务区要建什么？",
+            "荔湾白鹅潭",
+        ),  # 白鹅潭: jieba cuts it 白鹅 + 潭, the plans repeat it
+        ("从化流西河两岸以后要搞成什么样？", "流溪河"),
+        ("十三行搏物馆有什么？", "博物馆"),
+    ],
+)
+def test_a_mistyped_name_is_mended_to_the_plans_own(chain: QAChain, typed: str, meant: str) -> None:
+    corpus = chain.retriever.corpus
+    reading = chain.understanding.read(typed, corpus.idf, corpus.names, corpus.version, corpus.pairs)
+    assert meant in reading.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "从化要重点保护哪些历史文化古村落？",
+        "地铁14号线从化段早上首班车是几点？",
+        "荔湾精准招商瞄准哪些企业？",
+    ],
+)
+def test_a_question_typed_right_is_not_mended(chain: QAChain, question: str) -> None:
+    corpus = chain.retriever.corpus
+    reading = chain.understanding.read(question, corpus.idf, corpus.names, corpus.version, corpus.pairs)
+    assert reading.mended == ()

@@ -236,3 +236,67 @@ def test_mender_is_built_once_per_corpus_version(understanding: Understanding) -
     first = understanding.mender("v1", NAMES)
     assert understanding.mender("v1", ()) is first
     assert understanding.mender("v2", ()) is not first
+
+
+def test_a_sound_alike_inside_a_word_is_not_mended() -> None:
+    # 史文化 reads like 食文化, but 史 belongs to 历史: the question typed 历史文化 right.
+    assert NameMender(["食文化"]).mend("历史文化古村落", {}) == ("历史文化古村落", [])
+    assert NameMender(["荔湾经"]).mend("荔湾精准招商", {}) == ("荔湾精准招商", [])
+
+
+def test_an_everyday_word_beside_a_name_is_not_mended() -> None:
+    assert NameMender(["产业示"]).mend("产业是什么", {}) == ("产业是什么", [])  # not 产业示(范)
+    assert NameMender(["从化区"]).mend("从化去机场", {}) == ("从化去机场", [])
+
+
+def test_a_name_typed_right_is_not_extended_into_another() -> None:
+    mender = NameMender(["从化", "现从化"])  # 实现从化 in a plan; 线 is the end of 14号线
+    assert mender.mend("14号线从化段", {}) == ("14号线从化段", [])
+
+
+def test_only_a_pair_the_plans_never_use_is_mended() -> None:
+    mender = NameMender(["白鹅潭"])
+    assert mender.mend("白鹅谭", {}, pairs={"白鹅", "鹅谭", "鹅潭"}) == ("白鹅谭", [])  # the plans say 鹅谭
+    assert mender.mend("白鹅谭", {}, pairs={"白鹅", "鹅潭"}) == ("白鹅潭", [("白鹅谭", "白鹅潭")])
+
+
+def test_a_guessed_word_stands_for_its_dictionary_words() -> None:
+    # jieba guesses 想涨 as one word; 涨 is what the resident asks about.
+    lexicon = Lexicon((), (("涨", ("增长",)), ("水", ("水质",))), framing=frozenset({"想"}))
+    understanding = Understanding(lexicon, Thesaurus([]))
+    vocabulary = {"增长": 1.0, "一年": 1.0, "水质": 1.0}
+    assert "增长" in understanding.read("一年想涨多少？", vocabulary).expansions
+    assert understanding.alternatives(["想涨"], vocabulary) == {"想涨": {"增长"}}
+    assert understanding.alternatives(["上涨"], vocabulary) == {}  # a dictionary word has its own entries
+    # 滨水步道 is guessed as 滨 + 水步 + 道: 水步 holds no framing word, so 水 is not asked about
+    assert understanding.read("滨水步道建在哪？", vocabulary).expansions == ()
+
+
+@pytest.mark.parametrize(
+    ("everyday", "plan_word"),
+    [
+        ("位子", "学位"),  # school places
+        ("学额", "学位"),
+        ("水浸", "洪涝"),  # floods and typhoons
+        ("淹水", "内涝"),
+        ("打风", "台风"),
+        ("老建筑", "历史建筑"),  # old buildings
+        ("祠堂", "宗祠"),
+        ("外地", "随迁子女"),  # newcomers' children
+        ("细路", "儿童"),
+        ("回头看", "评估"),  # checking on a plan
+        ("房租", "住房租赁"),
+        ("药店", "药品"),
+        ("薪水", "收入"),
+    ],
+)
+def test_everyday_words_of_a_family_stand_in_for_the_plan_word(everyday: str, plan_word: str) -> None:
+    understanding = Understanding(Lexicon.load(), Thesaurus([]))
+    vocabulary = {plan_word: 1.0, **{t: 1.0 for t in tokenize(plan_word)}}
+    assert plan_word in understanding.read(f"{everyday}的事怎么样", vocabulary).expansions
+    assert plan_word in understanding.alternatives([everyday], vocabulary).get(everyday, set())
+
+
+def test_a_cantonese_word_marks_a_question_written_in_cantonese(lexicon: Lexicon) -> None:
+    assert standard(lexicon, "同細路讀書有關？") == "同小孩读书有关？"
+    assert standard(lexicon, "聽講會打風，落雨大唔大？") == "听讲会打风，落雨大不大？"
