@@ -211,11 +211,8 @@ def english_terms(
     # A word CC-CEDICT lacks that reads as pinyin is a romanised name: the plans' own spelling, if any.
     tokens = _WORD.findall(question.lower())
     spelled = [w for w in tokens if w not in d.glosses and is_pinyin_name(w)]
-    if spelled:
-        by_spelling = _spellings(frozenset(vocab.union(names)))
-        found_names = [h for w in spelled for h in by_spelling.get(w, ())]
-    else:
-        found_names = []
+    by_spelling = _spellings(frozenset(vocab.union(names)))  # built at once: the chain's warm-up builds it
+    found_names = [h for w in spelled for h in by_spelling.get(w, ())]
     words = [
         part
         for w in tokens
