@@ -178,12 +178,18 @@ def extract(
         opening, gives = "", True  # the term's own entry in the glossary is the answer
     elif _ASKS_WHERE.search(text):
         found = _best_section(corpus, text, hits[:5], script)
+        inside = [s for s in scored if found is not None and s.chunk.id == found.id]
+        if inside and all(s.chunk.id != inside[0].chunk.id for s in chosen):
+            chosen = inside[:1] + chosen[:1]  # the section named is quoted: its heading is cited by it
         place, gives = found or chosen[0].chunk, gives or found is not None
         district = to_script(place.district, script)
+        ids = list(dict.fromkeys(s.chunk.id for s in chosen))
+        # The heading is cited by its own passage: verification finds its numbers (1.整合…) there.
+        cite = f" [{ids.index(place.id) + 1}]" if place.id in ids else ""
         if script == "en":  # English words around the plan's own heading: spaced, English stops
-            opening = f"{phrase(SECTION_IS, script)} {place.section} ({district}).\n"
+            opening = f"{phrase(SECTION_IS, script)} {place.section} ({district}){cite}.\n"
         else:
-            opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）。\n"
+            opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）{cite.strip()}。\n"
     else:
         # A figure question naming its unit leads with the first quoted sentence giving a figure in
         # that very unit (a guessed one taken strictly), if any does.
@@ -241,9 +247,9 @@ def _whole(chunk: Chunk) -> Sentence:
 
 def _best_section(corpus: Corpus, question: str, hits: list[Hit], script: Script) -> Chunk | None:
     """For 'which chapter/section' questions: the hit whose heading path says most of the question."""
-    terms = question_terms(corpus, question, script)
+    terms = {t: w for t, w in question_terms(corpus, question, script).items() if not frames(t)}
     if not terms or not hits:
-        return None
+        return None  # 哪一节 names no section: 第一节 holds 一节
     scored = [
         (sum(w for t, w in terms.items() if t in h.chunk.norm_path.lower()), -i, h.chunk)
         for i, h in enumerate(hits)

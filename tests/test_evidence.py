@@ -141,7 +141,7 @@ def test_an_english_where_answer_spaces_the_plans_heading_and_ends_in_english(ch
     answer = chain.ask("Which section of Conghua's plan covers carbon peaking?")
     assert not answer.refused
     first = answer.text.split("\n")[0]
-    assert first.startswith("This is covered in 第") and first.endswith(").")
+    assert first.startswith("This is covered in 第") and re.search(r"\) \[\d+\]\.$", first)  # cited
 
 
 @pytest.mark.parametrize(
@@ -196,3 +196,19 @@ def test_a_comparisons_sides_are_read_without_the_words_framing_the_comparison(c
     same = comparison_topic(corpus, "從化同荔灣，各自有啲咩非遺傳統要保護？", "zh-Hant")
     assert "各自" not in same and "同" not in same.replace("传统", "")
     assert "非遗" in to_simplified(same)
+
+
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("從化規劃中關於碳達峰的內容在哪一節？", "推动绿色低碳循环发展"),  # not 第一节 for 哪一节
+        ("荔灣規劃中講嶺南文化的是哪一章？", "岭南文化核心区"),  # its heading's 1. is cited, so kept
+    ],
+)
+def test_a_which_section_answer_names_and_cites_the_section_asked(
+    chain: QAChain, question: str, heading: str
+) -> None:
+    answer = chain.ask(question)
+    assert not answer.refused
+    first = to_simplified(answer.text.split("\n")[0])
+    assert heading in first and re.search(r"\[\d+\]", first)  # the heading, cited by its own passage
