@@ -121,7 +121,12 @@ def lead_sentence(clause: str, n: int, script: Script, ask: Ask, year: str | Non
         when = f"By {year}, the plan" if year and ask.target and ask.figure else "The plan"
         if ask.figure and found:
             return f"{when} gives {', '.join(dict.fromkeys(found))} [{n}]."
-        items = named_items(body) if ask.listing else []  # verbatim: the plan's own script
+        # "What is the forest coverage rate?" asks a figure in words the ask does not read as one: a figure
+        # the clause gives with its unit (69.1%, 8 ten-thousand people) is the answer; a bare number is not.
+        measured = [f for f in found if not _BARE.fullmatch(f)]
+        if measured and not (ask.listing or ask.whether):
+            return f"The plan gives {', '.join(dict.fromkeys(measured))} [{n}]."
+        items = named_items(body) if ask.listing or ask.whether else []  # verbatim: the plan's own script
         if items:  # the names are the answer: shown verbatim, inside quote marks, in an English sentence
             shown_items = [f"「{i}」" for i in items]
             listed = ", ".join(shown_items[:-1]) + f" and {shown_items[-1]}"
@@ -144,7 +149,7 @@ def named_items(text: str) -> list[str]:
     words = cut(first)
     for i in range(len(words) - 1, -1, -1):  # through the last verb before its last third: what it acts on
         rest = len("".join(words[i + 1 :]))
-        if word_tag(words[i]) == "v" and rest >= 2 and rest * 3 >= len(first):
+        if _acts(words[i]) and rest >= 2 and rest * 3 >= len(first):
             first = first[len(first) - rest :]
             break
     *joined, last = re.split(r"以及", parts[-1])  # "…、B以及C等": C is named too
@@ -152,9 +157,17 @@ def named_items(text: str) -> list[str]:
     return items if all(1 < len(i) <= MAX_ITEM for i in items) else []
 
 
+def _acts(word: str) -> bool:
+    """Whether a word is a verb, alone or after an adverb jieba joins it to (不断完善, 积极推进)."""
+    if word_tag(word) == "v":
+        return True
+    return len(word) == 4 and word_tag(word[2:]) == "v" and word_tag(word[:2]) in ("d", "ad", "a")
+
+
 # The figure is shown as the plan writes it (an answer's numbers must be found in its sources): the
 # multiplier in words, not multiplied out (1.88万个: "1.88 ten-thousand places", not 18,800).
 _SCALE = {"万": " ten-thousand", "亿": " hundred-million", "": ""}
+_BARE = re.compile(r"(?:over |under |about )?[\d.,]+")  # a figure given without its unit
 _QUALIFIER = {"以上": "over ", "多": "over ", "余": "over ", "以下": "under ", "左右": "about "}
 
 

@@ -262,3 +262,23 @@ def test_an_english_list_lead_names_the_items_verbatim_in_an_english_sentence() 
         "芳村花鳥魚蟲市場異地搬遷建設",
     ]
     assert lead_sentence("加快建设智慧城市,", 1, "en", ask, None) == ""  # nothing listed: no lead
+
+
+def test_an_english_question_asking_a_figure_in_other_words_is_answered_with_the_figure_and_unit() -> None:
+    rate = parse_ask("What was the forest coverage rate by the end of the period?")
+    assert not rate.figure  # "rate" is not read as a figure question: the lead still states the figure
+    assert lead_sentence("森林覆盖率达到69.1%,", 3, "en", rate, None) == "The plan gives 69.1% [3]."
+    jobs = parse_ask("What is the target for cumulative new jobs?")
+    assert lead_sentence("累计新增就业人数达到8万人", 1, "en", jobs, None) == (
+        "The plan gives 8 ten-thousand people [1]."
+    )
+    fee = parse_ask("What is the ticket price?")
+    assert lead_sentence("形成城乡社区“15分钟健身圈”", 1, "en", fee, None) == ""  # a bare number: no answer
+
+
+def test_an_english_whether_question_leads_with_the_things_the_plan_names() -> None:
+    ask = parse_ask("Are there plans for smart street lamps and EV chargers?")
+    assert ask.whether
+    assert lead_sentence("不断完善城乡智慧灯杆、智慧充电桩等设施建设", 1, "en", ask, None) == (
+        "The plan names 「城乡智慧灯杆」 and 「智慧充电桩」 [1]."
+    )
