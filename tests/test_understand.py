@@ -300,3 +300,14 @@ def test_everyday_words_of_a_family_stand_in_for_the_plan_word(everyday: str, pl
 def test_a_cantonese_word_marks_a_question_written_in_cantonese(lexicon: Lexicon) -> None:
     assert standard(lexicon, "同細路讀書有關？") == "同小孩读书有关？"
     assert standard(lexicon, "聽講會打風，落雨大唔大？") == "听讲会打风，落雨大不大？"
+
+
+@pytest.mark.parametrize(
+    ("asked", "meant"),
+    [
+        ("依家啱啱建好嘅醫院喺邊度？", "现在刚刚建好的医院在哪里？"),  # 啱啱 is not 啱 (对) twice
+        ("佢仲有冇搭船去嘅碼頭？", "它还有没有坐船去的码头？"),
+    ],
+)
+def test_cantonese_time_and_transport_words_are_standardised(lexicon: Lexicon, asked: str, meant: str) -> None:
+    assert standard(lexicon, asked) == meant
