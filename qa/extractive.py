@@ -30,7 +30,14 @@ from qa.evidence import (
     weigh,
 )
 from qa.keywords import cut
-from qa.lead import MAX_LIST_QUOTE, MAX_QUOTE, answering_clause, lead_sentence, quote_window
+from qa.lead import (
+    MAX_LIST_QUOTE,
+    MAX_QUOTE,
+    answering_clause,
+    english_label,
+    lead_sentence,
+    quote_window,
+)
 from qa.periods import label as plan_label
 from qa.periods import topic_of
 from qa.prompts import INSTRUCTION, NOT_MENTIONED, PLAN_SAYS, SECTION_IS, phrase
@@ -291,8 +298,12 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
         )
         chosen = pick(ahead(scored, ask), max_quotes=1, max_chars=160) or pick(scored, 1, 160)
         label = to_script(plan_label(corpus, doc_id), script)  # 某某区, or 某某区（十五五） beside another
+        if script == "en":  # an English answer's own words are English: its labels too
+            label = english_label(label) + ": "
+        else:
+            label += "："
         if not chosen or max(s.coverage for s in scored[:3]) < 0.2:
-            lines.append(f"{label}：{phrase(NOT_MENTIONED, script)}。")
+            lines.append(f"{label}{phrase(NOT_MENTIONED, script)}{'.' if script == 'en' else '。'}")
             continue
         body, cited = compose(
             query.text,
@@ -305,7 +316,7 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
         citations.extend(cited)
         best.extend(chosen)
         coverage = max(coverage, max(s.coverage for s in chosen))
-        lines.append(f"{label}：{body}")
+        lines.append(f"{label}{body}")
     read = None
     if best:
         focus = focus_terms(corpus, query.text, script)

@@ -15,8 +15,9 @@ from functools import cache
 from qa.ask import Ask, Unit, figures, gives_figure, spelled, units
 from qa.ask import Evidence as AskEvidence
 from qa.keywords import cut, word_tag
+from qa.places import english_name
 from qa.script import to_script, to_simplified
-from qa.types import Script
+from qa.types import Script, plan_number
 
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -155,6 +156,20 @@ def named_items(text: str) -> list[str]:
     *joined, last = re.split(r"以及", parts[-1])  # "…、B以及C等": C is named too
     items = [first, *parts[1:-1], *joined, last.split("等", 1)[0]]
     return items if all(1 < len(i) <= MAX_ITEM for i in items) else []
+
+
+_LABEL = re.compile(r"(.+?)（(.+)）")
+
+
+def english_label(label: str) -> str:
+    """How an English answer names a plan: 某某区 → Moumou District; 某某区（十五五） → Moumou District (15th
+    Five-Year Plan)."""
+    found = _LABEL.fullmatch(label)
+    name, period = (found.group(1), found.group(2)) if found else (label, "")
+    number = plan_number(period)
+    if number:
+        period = f"{number}th Five-Year Plan"  # 11th to 19th all end in "th"
+    return f"{english_name(name)} ({period})" if period else english_name(name)
 
 
 def _acts(word: str) -> bool:
