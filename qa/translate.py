@@ -19,8 +19,13 @@ _STOP = frozenset(
     "with by at "
     "as from that this these those it its their there will would should can could plan plans district "
     "five-year five year 14th fyp period target targets want wants aim aims "
-    "about according say says said much many main key".split()
+    "about according say says said much many main key "
+    # words that frame a question or point back at its asker, not what it asks about
+    "have has had own ever me my we our us you your i any anything some something both kind kinds type "
+    "sort planned planning get gets got also just still really up".split()
 )
+# Particles after which a verb means the phrase's sense (deal with: 应对, not deal: 交易; rely on: 依托).
+_PARTICLES = frozenset("with for out in up on after forward off down over into to".split())
 # Words a gloss joins its content words with ("place in school"), and CC-CEDICT's placeholders.
 _GLUE = frozenset("a an the of in on for to and or at by with sth sb one's oneself etc".split())
 _PARENS = re.compile(r"\(.*?\)|\[.*?\]")
@@ -213,6 +218,10 @@ def english_terms(
     spelled = [w for w in tokens if w not in d.glosses and is_pinyin_name(w)]
     by_spelling = _spellings(frozenset(vocab.union(names)))  # built at once: the chain's warm-up builds it
     found_names = [h for w in spelled for h in by_spelling.get(w, ())]
+    # A phrasal verb the dictionary glosses is read as the phrase, its verb not by its own senses.
+    phrases = [" ".join(p) for p in itertools.pairwise(tokens) if p[1] in _PARTICLES and p[0] not in _STOP]
+    phrases = [p for p in phrases if translations(p)]
+    verbs = {p.split()[0] for p in phrases}
     words = [
         part
         for w in tokens
@@ -232,9 +241,9 @@ def english_terms(
             bag = frozenset(_singular(w) for w in window)
             if len(bag) == size:
                 add(p for h in d.bags.get(bag, []) for p in in_plans(h, vocab))
-    for pair in itertools.pairwise(words):
-        add(h for h in translations(" ".join(pair)) if h in vocab)
-    for word in words:
+    for pair in [*phrases, *(" ".join(p) for p in itertools.pairwise(words))]:
+        add(h for h in translations(pair) if h in vocab)
+    for word in (w for w in words if w not in verbs):
         hits = [h for h in translations(word) if h in vocab]
         add(hits or (_by_synonym(word, vocab) if len(word) >= 4 else []))
     for first, second in itertools.pairwise(words):

@@ -39,3 +39,14 @@ def test_a_romanised_name_is_given_as_the_plan_word_or_name_it_spells() -> None:
     assert "白鹅潭" in terms and "商务" in terms
     assert "佛山" in english_terms("Is travel to Foshan getting quicker?", vocabulary)  # 佛 read fo, not fu
     assert english_terms("Is Tianhe covered?", vocabulary) == []  # a name the plans do not write
+
+
+def test_a_phrasal_verb_is_read_as_the_phrase_not_by_its_verb() -> None:
+    terms = english_terms("How will they deal with childcare?", {"应对", "交易", "保育"})
+    assert "应对" in terms and "交易" not in terms  # deal with: 应对, not deal: 交易
+    assert "依托" in english_terms("Which schools does it rely on?", {"依托", "学校"})
+    assert "交易" in english_terms("Is there a trade deal?", {"交易"})  # deal alone keeps its sense
+
+
+def test_words_framing_the_question_give_no_terms() -> None:
+    assert english_terms("Will it ever have its own one?", {"具备", "具有", "所有"}) == []
