@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from qa.ask import Evidence, gives_figure, is_unit, parse_ask
@@ -53,11 +54,14 @@ _ASKED_BEFORE = re.compile(
 )
 _HEAD_STOP = re.compile(r"[吗呢在是了].*")
 _WHETHER_TAIL = re.compile(r"(?:有没有|有无|会不会有|是否有|有冇)([^，,。？?！!]{1,12})")
-# “如意平安骑队”“家在岭南”: things a plan names in quotes (a short name, no clause inside)
-_QUOTED_NAME = re.compile(r"“([^“”，,。；;：:]{2,12})”")
+# “如意平安骑队”“家在岭南”“昌华前哨”: things a plan lists as quoted names, one after another (a quote
+# standing alone, like “第一场硬仗”, is a phrase, not an item of a list)
+_QUOTED_NAME = re.compile(r"“[^“”，,。；;：:]{2,12}”")
+_QUOTED_LIST = re.compile(r"(?:“[^“”，,。；;：:]{2,12}”[、和及与]?){2,}")
 # Words before a kind's word that name no particular one (城镇, 各镇, 全区, 该校, 等中学)
 _NOT_A_NAME = "城乡各全本该每个和及等与或、，,"
 _MODIFIER_TAGS = frozenset("v a ad vd an".split())
+_ACTION_TAGS = frozenset("v vd ad d".split())  # a verb or adverb before a kind's word names none of it
 _NOUN_TAGS = frozenset("n nr ns nt nz ng nrt nrfg s j l vn".split())
 
 
@@ -156,9 +160,25 @@ def asked_kind(question: str) -> str:
 def named(text: str, kind: str) -> tuple[int, int]:
     """How many things a sentence names of the kind asked (莲麻小镇 for 小镇: a name before the kind's word),
     and how many it lists (items between 、, or names in quotes)."""
-    of_kind = set(re.findall(rf"[^\W\d{_NOT_A_NAME}]{{2}}{re.escape(kind)}", text)) if kind else set()
+    of_kind = _of_kind(text, kind) if kind else 0
     listed = text.count("、") + 1 if "、" in text else 0
-    return len(of_kind), max(listed - 1, len(set(_QUOTED_NAME.findall(text))))
+    quoted = max((len(_QUOTED_NAME.findall(m.group())) for m in _QUOTED_LIST.finditer(text)), default=0)
+    return of_kind, max(listed - 1, quoted)
+
+
+@lru_cache(maxsize=4096)
+def _of_kind(text: str, kind: str) -> int:
+    """How many things of a kind a text names: the kind's word, or a word ending in it, after a name
+    (莲麻小镇, 温泉湿地公园, 氢能源); not after a verb, adverb or framing word (确保能源, 和乡镇)."""
+    return sum(
+        1
+        for before, word in pairwise(words(text))
+        if word.endswith(kind)
+        and re.fullmatch(r"\w+", before)
+        and not frames(before)
+        and word_tag(before) not in _ACTION_TAGS
+        and not set(before) & set(_NOT_A_NAME)
+    )
 
 
 def weigh(

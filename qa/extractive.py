@@ -53,6 +53,8 @@ _ASKS_WHERE = re.compile(
 QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds nothing worth repeating
 # A runner-up quote supports the best one: its answering clause with little around it.
 RUNNER_QUOTE = 40
+# A runner-up listing this many more things of the kind asked than the best sentence leads instead.
+LISTS_MORE = 3
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked
 
 
@@ -218,16 +220,20 @@ def extract(
 
 
 def naming(chosen: list[Sentence], question: str, ask: Ask) -> list[Sentence]:
-    """For a list or whether question, the quoted sentences naming the most things of the kind asked.
-
-    A runner-up listing 莲麻小镇、西塘童话小镇 leads before the best-scored sentence using 特色小镇 once.
+    """For a list or whether question, the quoted passage of the plan listing clearly more things of the
+    kind asked than the best sentence: 莲麻小镇、西和万花风情小镇、西塘童话小镇 lead before 促进特色小镇联动.
     """
     kind = asked_kind(question) if ask.listing or ask.whether else ""
-    if not kind:
+    if not kind or not chosen:
         return []
-    counts = [named(to_simplified(s.chunk.text[s.start : s.end]), kind)[0] for s in chosen]
-    most = max(counts, default=0)
-    return [s for s, n in zip(chosen, counts, strict=True) if n == most] if most >= 2 else []
+    counts = [
+        named(to_simplified(s.chunk.text[s.start : s.end]), kind)[0] if s.chunk.kind != "glossary" else 0
+        for s in chosen
+    ]  # a glossary entry defines a term: it is not what the plan lists
+    most = max(counts)
+    if most < counts[0] + LISTS_MORE:
+        return []  # the best sentence names about as many: it leads
+    return [s for s, n in zip(chosen, counts, strict=True) if n == most]
 
 
 def ahead(sentences: list[Sentence], ask: Ask) -> list[Sentence]:

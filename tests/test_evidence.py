@@ -162,7 +162,10 @@ def test_a_sentence_names_things_of_a_kind_by_a_name_before_the_kinds_word() -> 
     assert named(listing, "小镇")[0] >= 3
     assert named("促进温泉旅游行业、特色小镇、大型文旅项目联动。", "小镇")[0] == 1
     assert named("城镇、乡镇和各镇", "镇")[0] == 0  # no town named
+    assert named("确保能源安全持续供应", "能源")[0] == 0  # after a verb: no source of energy named
+    assert named("保护从都湿地公园、温泉湿地公园", "公园")[0] == 2  # two parks, though both 湿地公园
     assert named("打造“如意平安骑队”“家在岭南”“昌华前哨”等一批品牌。", "")[1] == 3  # names in quotes
+    assert named("以“五个美丽”行动为抓手的整治“第一场硬仗”取得进展。", "")[1] == 0  # phrases, not a list
 
 
 def test_a_list_questions_modifiers_do_not_weigh_as_what_is_asked(corpus: Corpus) -> None:
