@@ -36,13 +36,10 @@ class Signals:
     coverage: float = _signal(UP)  # share of the question's weighted words (or synonyms) in the best sentence
     semantic: float = _signal(UP)  # cosine of the question and its most similar candidate sentence (e5)
     dense: float = _signal(UP)  # cosine of the question and the best-ranked passage
-    gives: float = _signal(UP)  # 1 when a chosen sentence gives the kind of answer asked (a figure, a year…)
-    agree: float = _signal(UP)  # 1 when dense and keyword search both rank the best passage in their top 3
-    focus: float = _signal(UP)  # share of the question's two most specific words in the chosen sentences
-    missing: float = _signal(DOWN)  # share of the question's plan words (IDF-weighted) in no passage found
-    novel: float = _signal(DOWN)  # share of the question's Chinese character pairs found nowhere in the plans
+    gives: float = _signal(
+        UP
+    )  # how far a quoted clause gives the kind asked (figure, year, place) of the thing asked
     absent: float = _signal(DOWN)  # weighted share of the question's concepts (word, synonyms) in no plan
-    unquoted: float = _signal(DOWN)  # weighted share of them the quoted sentences never name
     year: float = _signal(DOWN)  # 1: the question names a year no top passage mentions; 0.5: none quoted
     english: float = _signal(EITHER)  # 1 for an English question (its words reach the plans by dictionary)
 

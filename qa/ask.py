@@ -9,11 +9,13 @@ from pathlib import Path
 
 from qa.script import to_simplified
 
+# Units and measure words a figure question names after 多少 / 几 (the counted thing's own measure word:
+# 栋 of towers, 间 of schools, 辆 of buses, 套 of flats, 户 of households, 亩 of land).
 _UNITS = (
-    "平方公里|平方米|亿元|万元|万人|人次|公里|千米|元|亿|万|张|所|家|个|人|岁|米|吨|"
-    "台|条|座|项|%|天|小时|分钟|点|钱"
+    "平方公里|平方米|公顷|亿元|万元|万人|人次|公里|千米|元|亿|万|张|所|家|个|人|岁|米|吨|"
+    "台|条|座|项|%|天|小时|分钟|点|钱|间|栋|幢|套|辆|户|亩|棵|株"
 )
-_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)({_UNITS})")
+_ASKED_UNIT = re.compile(rf"(?:多少|几多|(?<![哪几])几)({_UNITS})")
 _ASKS_FIGURE = re.compile(
     r"多少|(?<!哪)几[个张所家条座项台种点天年万千百十]|比例|比重|占比|百分之|多长|多大|多高|多远"
     r"|how many|how much|what percentage|what share|what proportion|what rate|what figure",
@@ -59,7 +61,17 @@ _UNIT_SPELLINGS = {
     "公里": "公里|千米",
     "个": "个|家|所",
     "家": "家|个",  # 多少家医疗机构 → 医疗机构达230个
+    "间": "间|所|家|个",  # 几多间学校 → 学校12所
+    "栋": "栋|幢|座",
+    "幢": "幢|栋|座",
+    "棵": "棵|株",
+    "株": "株|棵",
+    "亩": "亩|公顷",
 }
+# A 'where' question naming the kind of place (哪个镇, 哪条街, 哪个站): the answer names such a place.
+_ASKS_PLACE = re.compile(
+    r"(?:哪个|哪一个|哪座|哪条|哪一条|哪间|哪家|什么)(镇|街道|街|村|站|路|公园|园区|片区)"
+)
 UNITS_FILE = Path(__file__).with_name("data") / "units.tsv"
 _ASKS_AMOUNT = re.compile(
     r"\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|rate|ratio)\b|\bper ?cent", re.I
@@ -134,6 +146,7 @@ class Ask:
     guessed: bool = False  # the unit is the unit table's reading of an English word
     whether: bool = False  # whether something is (or will be) there: a yes-or-no question
     definition: bool = False  # what a term means (是什么, 是指, what is)
+    place: str | None = None  # the kind of place a 'where' question names (镇 of 哪个镇), if any
 
 
 def parse_ask(question: str) -> Ask:
@@ -145,6 +158,7 @@ def parse_ask(question: str) -> Ask:
     if unit is None and (english := english_unit(q)) is not None:
         unit, guessed = "%" if english.chinese.startswith("%") else english.chinese, True
     years = tuple(_YEAR.findall(q))
+    place = _ASKS_PLACE.search(q)
     past = bool(years) and all(y < PLAN_START for y in years)  # 到2020年底: a result, not a target
     return Ask(
         figure=bool(_ASKS_FIGURE.search(q)),
@@ -158,6 +172,7 @@ def parse_ask(question: str) -> Ask:
         definition=bool(_ASKS_DEFINITION.search(q)),
         guessed=guessed,
         whether=bool(_ASKS_WHETHER.search(q.strip())),
+        place=place.group(1) if place else None,
     )
 
 
@@ -225,6 +240,12 @@ def is_unit(word: str) -> bool:
 _UNIT_WORD = re.compile(rf"(?:[万亿千百十]*(?:{_UNITS}))+")
 
 
+def names_place(kind: str, text: str) -> bool:
+    """Whether a text names a place of the kind asked: two characters of a name before it (太平镇), not a
+    generic word (城镇, 乡镇, 各镇, 全镇 name no town)."""
+    return re.search(rf"[\u4e00-\u9fff][^\W\d城乡村小各全本该每个和及等、]{kind}", text) is not None
+
+
 def retrospective(sentence: Evidence) -> bool:
     """A sentence reporting results of the last plan period rather than setting targets."""
     return all(word in sentence.path for word in _RETROSPECTIVE) or (
@@ -253,6 +274,8 @@ def answered(ask: Ask, evidence: list[Evidence], min_coverage: float, focus: tup
         pool = [s for s in pool if _YEAR.search(s.text)]
     if ask.who:
         pool = [s for s in pool if s.coverage >= 0.99]
+    if ask.place:
+        pool = [s for s in pool if names_place(ask.place, s.text)]
     # The plans were written in 2021–2022: figures for 2021–2024 or after 2035 must be stated for that year.
     unplanned = [y for y in ask.years if "2021" <= y <= "2024" or y > "2035"]
     pool = [s for s in pool if all(y in s.text + s.path for y in unplanned)]

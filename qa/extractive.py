@@ -213,7 +213,7 @@ def extract(
     body, citations = compose(
         text, script, chosen, terms=weights, alternatives=query.alternatives, ask=ask, said=said
     )
-    read = signals(corpus, query, terms, hits, scored, chosen, gives, focus)
+    read = signals(corpus, query, terms, hits, scored, chosen, gives)
     coverage = max(s.coverage for s in chosen)
     quoted = phrase(PLAN_SAYS, script) + body if body else ""
     return Draft((opening + quoted).strip(), tuple(citations), coverage, read)
@@ -325,6 +325,5 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
         lines.append(f"{label}{body}")
     read = None
     if best:
-        focus = focus_terms(corpus, query.text, script)
-        read = signals(corpus, query, terms, hits, best, best, True, focus)
+        read = signals(corpus, query, terms, hits, best, best, True)
     return Draft("\n".join(lines), tuple(citations), coverage, read)

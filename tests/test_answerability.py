@@ -14,20 +14,7 @@ import pytest
 from eval.calibrate import REGULARISATION, MonotoneLogistic, best_threshold, fit
 from qa.answerability import DOWN, EITHER, MODEL_FILE, UP, Answerability, Signals
 
-NEUTRAL = Signals(
-    coverage=0.5,
-    semantic=0.5,
-    dense=0.5,
-    gives=0.0,
-    agree=0.0,
-    focus=0.5,
-    missing=0.5,
-    novel=0.5,
-    absent=0.5,
-    unquoted=0.5,
-    year=0.0,
-    english=0.0,
-)
+NEUTRAL = Signals(coverage=0.5, semantic=0.5, dense=0.5, gives=0.0, absent=0.5, year=0.0, english=0.0)
 
 
 def test_signals_vector_and_names_are_in_field_order() -> None:
@@ -45,14 +32,14 @@ def test_probability_is_the_logistic_of_the_weighted_signals() -> None:
 
 @pytest.mark.parametrize("name", ["coverage", "semantic", "gives"])
 def test_probability_rises_with_a_positively_weighted_signal(name: str) -> None:
-    model = Answerability({"coverage": 2.0, "semantic": 6.0, "gives": 1.5, "missing": -3.0}, bias=-4.0)
+    model = Answerability({"coverage": 2.0, "semantic": 6.0, "gives": 1.5, "absent": -3.0}, bias=-4.0)
     values = [model.probability(replace(NEUTRAL, **{name: x})) for x in np.linspace(0, 1, 11)]
     assert all(a < b for a, b in itertools.pairwise(values))
 
 
 def test_probability_falls_with_a_negatively_weighted_signal() -> None:
-    model = Answerability({"coverage": 2.0, "missing": -3.0}, bias=0.0)
-    values = [model.probability(replace(NEUTRAL, missing=x)) for x in np.linspace(0, 1, 11)]
+    model = Answerability({"coverage": 2.0, "absent": -3.0}, bias=0.0)
+    values = [model.probability(replace(NEUTRAL, absent=x)) for x in np.linspace(0, 1, 11)]
     assert all(a > b for a, b in itertools.pairwise(values))
 
 
@@ -71,7 +58,7 @@ def test_extreme_weights_give_a_probability_not_an_overflow() -> None:
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     model = Answerability(
-        {"coverage": 1.25, "novel": -0.5}, bias=-0.75, threshold=0.35, trained_on=("qa.jsonl",)
+        {"coverage": 1.25, "year": -0.5}, bias=-0.75, threshold=0.35, trained_on=("qa.jsonl",)
     )
     path = tmp_path / "answerability.json"
     model.save(path, fitted="today", cross_validated={"parts": 3.0})
@@ -194,12 +181,12 @@ def test_every_signal_declares_a_direction_and_absence_only_lowers() -> None:
     directions = Signals.directions()
     assert set(directions) == set(Signals.names())
     assert set(directions.values()) <= {UP, DOWN, EITHER}
-    assert all(directions[n] == UP for n in ("coverage", "semantic", "dense", "gives", "agree", "focus"))
-    assert all(directions[n] == DOWN for n in ("missing", "novel", "absent", "unquoted", "year"))
+    assert all(directions[n] == UP for n in ("coverage", "semantic", "dense", "gives"))
+    assert all(directions[n] == DOWN for n in ("absent", "year"))
 
 
 def confounded(seed: int) -> tuple[list[list[float]], list[int]]:
-    """Tuning-set confounding: answerable parts have MORE words the plans lack (novel, absent up) and, by
+    """Tuning-set confounding: answerable parts have MORE words the plans lack (absent, year up) and, by
     chance, a little less coverage; only semantic carries the real answerability."""
     rng = np.random.default_rng(seed)
     names = Signals.names()
@@ -209,7 +196,7 @@ def confounded(seed: int) -> tuple[list[list[float]], list[int]]:
         answerable = i % 3 != 0
         values = dict(zip(names, rng.uniform(0, 1, size=len(names)), strict=True))
         values["semantic"] = 0.85 + 0.05 * answerable + rng.normal(0, 0.02)
-        values["novel"] = float(np.clip(0.3 + 0.3 * answerable + rng.normal(0, 0.1), 0, 1))
+        values["year"] = float(np.clip(0.3 + 0.3 * answerable + rng.normal(0, 0.1), 0, 1))
         values["absent"] = float(np.clip(0.2 + 0.2 * answerable + rng.normal(0, 0.1), 0, 1))
         values["coverage"] = float(np.clip(0.6 - 0.2 * answerable + rng.normal(0, 0.1), 0, 1))
         rows.append([float(values[n]) for n in names])
@@ -224,12 +211,12 @@ def test_a_fit_never_gives_a_signal_a_weight_against_its_direction(seed: int) ->
         np.asarray(rows), np.asarray(labels)
     )
     free = dict(zip(Signals.names(), unconstrained.plain()[0], strict=True))
-    assert free["novel"] > 0 and free["absent"] > 0 and free["coverage"] < 0  # what the data alone teaches
+    assert free["year"] > 0 and free["absent"] > 0 and free["coverage"] < 0  # what the data alone teaches
     model, _ = fit(rows, labels, ["qa.jsonl"], repeats=1)
     directions = Signals.directions()
     assert all(directions[n] * w >= 0 for n, w in model.weights.items())
     assert (
-        model.weights["novel"] == 0.0 and model.weights["absent"] == 0.0 and model.weights["coverage"] == 0.0
+        model.weights["year"] == 0.0 and model.weights["absent"] == 0.0 and model.weights["coverage"] == 0.0
     )
     assert model.weights["semantic"] > 0
 
@@ -243,6 +230,6 @@ def test_shipped_model_weights_keep_their_directions() -> None:
 
 def test_load_refuses_a_weight_against_its_signals_direction(tmp_path: Path) -> None:
     path = tmp_path / "answerability.json"
-    path.write_text(json.dumps({"weights": {"coverage": 1.0, "novel": 2.0}, "bias": 0.0}), encoding="utf-8")
-    with pytest.raises(ValueError, match=r"answerability\.json.*novel"):
+    path.write_text(json.dumps({"weights": {"coverage": 1.0, "year": 2.0}, "bias": 0.0}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"answerability\.json.*year"):
         Answerability.load(path)

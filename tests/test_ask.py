@@ -140,3 +140,34 @@ def test_which_with_a_count_asks_for_a_list(question: str) -> None:
 def test_a_yes_or_no_question_asks_whether_something_is_there(question: str, whether: bool) -> None:
     assert parse_ask(question).whether is whether
     assert not parse_ask("荔湾的GDP是多少？").whether
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("番禺那边十四五会起多少间新学校？", "间"),
+        ("番禺嗰邊十四五會起幾多間新學校？", "间"),  # Cantonese 幾多, read as 多少
+        ("白鹅潭商务区要盖多少栋写字楼？", "栋"),
+        ("要建几套公租房？", "套"),
+        ("公交公司要新增多少辆电动公交车？", "辆"),
+    ],
+)
+def test_a_measure_word_after_how_many_is_the_unit_asked(question: str, unit: str) -> None:
+    assert parse_ask(question).unit == unit
+
+
+def test_a_figure_counted_in_another_measure_word_does_not_answer() -> None:
+    towers = parse_ask("白鹅潭商务区要盖多少栋写字楼？")
+    assert not answered(towers, [Evidence("打造15公里翡翠项链", TARGETS, 0.5)], 0.0)
+    assert answered(towers, [Evidence("新建甲级写字楼12幢", TARGETS, 0.5)], 0.0)
+    schools = parse_ask("会起几多间新学校？")
+    assert answered(schools, [Evidence("新开办学校12所", TARGETS, 0.5)], 0.0)
+
+
+def test_a_where_question_naming_a_kind_of_place_needs_such_a_place_named() -> None:
+    ask = parse_ask("赣广高铁在从化的站设在哪个镇？")
+    assert ask.place == "镇" and parse_ask("地铁站设在哪条街？").place == "街"
+    assert parse_ask("高铁站设在哪里？").place is None
+    assert not answered(ask, [Evidence("重点推动赣广高铁、广河高铁等战略要道规划建设", TARGETS, 0.5)], 0.0)
+    assert not answered(ask, [Evidence("推进新型城镇化,各镇街协同发展", TARGETS, 0.5)], 0.0)  # 城镇, 各镇
+    assert answered(ask, [Evidence("在太平镇设置赣广高铁从化站", TARGETS, 0.5)], 0.0)
