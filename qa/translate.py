@@ -22,7 +22,7 @@ _STOP = frozenset(
     "about according say says said much many main key "
     # words that frame a question or point back at its asker, not what it asks about
     "have has had own ever me my we our us you your i any anything some something both kind kinds type "
-    "sort planned planning get gets got also just still really up".split()
+    "sort planned planning get gets got also just still really up like ones going".split()
 )
 # Particles after which a verb means the phrase's sense (deal with: 应对, not deal: 交易; rely on: 依托).
 _PARTICLES = frozenset("with for out in up on after forward off down over into to".split())

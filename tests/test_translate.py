@@ -50,3 +50,4 @@ def test_a_phrasal_verb_is_read_as_the_phrase_not_by_its_verb() -> None:
 
 def test_words_framing_the_question_give_no_terms() -> None:
     assert english_terms("Will it ever have its own one?", {"具备", "具有", "所有"}) == []
+    assert english_terms("Is it going to be like the ones there?", {"同", "类", "之一", "待"}) == []
