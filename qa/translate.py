@@ -198,6 +198,13 @@ def _spellings(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
     return {spelling: tuple(found) for spelling, found in index.items()}
 
 
+def plan_words(word: str, vocab: set[str]) -> list[str]:
+    """The plan words one English word stands for: its translations the plans use, else those of its
+    synonyms or of the two-word glosses it ends (lifts: 电梯; chargers: 充电); none for a short word."""
+    hits = [h for h in translations(word) if h in vocab]
+    return hits or (_by_synonym(word, vocab) if len(word) >= 4 else [])
+
+
 def english_terms(
     question: str, vocabulary: Iterable[str], limit: int = 3, names: Iterable[str] = ()
 ) -> list[str]:
@@ -244,8 +251,7 @@ def english_terms(
     for pair in [*phrases, *(" ".join(p) for p in itertools.pairwise(words))]:
         add(h for h in translations(pair) if h in vocab)
     for word in (w for w in words if w not in verbs):
-        hits = [h for h in translations(word) if h in vocab]
-        add(hits or (_by_synonym(word, vocab) if len(word) >= 4 else []))
+        add(plan_words(word, vocab))
     for first, second in itertools.pairwise(words):
         joined = {a + b for a in translations(first) for b in translations(second)}
         found.extend(sorted(w for w in joined if w in vocab and w not in found))

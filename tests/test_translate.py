@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.translate import english_terms, in_plans, translations
+from qa.translate import english_terms, in_plans, plan_words, translations
 
 
 def test_a_plural_noun_is_read_by_the_senses_that_name_a_thing_and_their_synonyms() -> None:
@@ -51,3 +51,10 @@ def test_a_phrasal_verb_is_read_as_the_phrase_not_by_its_verb() -> None:
 def test_words_framing_the_question_give_no_terms() -> None:
     assert english_terms("Will it ever have its own one?", {"具备", "具有", "所有"}) == []
     assert english_terms("Is it going to be like the ones there?", {"同", "类", "之一", "待"}) == []
+
+
+def test_plan_words_are_what_one_english_word_stands_for_in_the_plans() -> None:
+    vocabulary = {"电梯", "提升", "充电", "学校"}
+    assert plan_words("lifts", vocabulary) == ["电梯"]
+    assert plan_words("chargers", vocabulary) == ["充电"]
+    assert plan_words("casinos", vocabulary) == []  # the plans have no word for it
