@@ -266,13 +266,7 @@ def score_sentences(
     for (rank, hit, start, end, simplified), cosine in zip(spans, cosines, strict=True):
         norm = simplified.lower()
         path = hit.chunk.norm_path.lower()
-        found = in_path = 0.0
-        for t, w in terms.items():
-            if t in norm or any(a in norm for a in alternatives.get(t, ())):
-                found += w
-            elif t in path:
-                in_path += w
-        coverage = (found + 0.5 * in_path) / total
+        coverage = covered(norm, path, terms, alternatives, total)
         score = _matched(norm, path, weights, alternatives) / weight_total + 0.15 / (rank + 1)
         if similarity is not None:  # closeness relative to the other candidates: no embedder's scale assumed
             score += SEMANTIC_WEIGHT * (cosine - low) / spread
@@ -289,6 +283,23 @@ def score_sentences(
         out.append(Sentence(rank, hit.chunk, start, end, score, coverage, cosine))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def covered(
+    norm: str,
+    path: str,
+    terms: Mapping[str, float],
+    alternatives: Mapping[str, set[str]],
+    total: float | None = None,
+) -> float:
+    """Share of the question's word weight a sentence holds (a word only in its section heading: half)."""
+    found = in_path = 0.0
+    for t, w in terms.items():
+        if t in norm or any(a in norm for a in alternatives.get(t, ())):
+            found += w
+        elif t in path:
+            in_path += w
+    return (found + 0.5 * in_path) / (total or sum(terms.values()) or 1.0)
 
 
 def _matched(

@@ -21,6 +21,7 @@ from qa.evidence import (
     as_evidence,
     asked_kind,
     asking,
+    covered,
     focus_terms,
     frames,
     named,
@@ -253,6 +254,11 @@ def _letters(text: str) -> str:
     return re.sub(r"[^\w%]", "", to_simplified(text))
 
 
+def _read(s: Sentence) -> tuple[str, str]:
+    """A sentence and its section heading as coverage reads them (Simplified, lower-case)."""
+    return to_simplified(s.chunk.text[s.start : s.end]).lower(), s.chunk.norm_path.lower()
+
+
 def _whole(chunk: Chunk) -> Sentence:
     """A glossary entry quoted whole."""
     return Sentence(0, chunk, 0, len(chunk.text), 1.0, 1.0)
@@ -285,6 +291,9 @@ def comparison_topic(corpus: Corpus, question: str, script: Script) -> str:
 
 def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draft:
     ask = parse_ask(query.text)  # asked of the whole question: 分别 / 以后 are not in the topic
+    # Whether a side mentions the topic at all is judged on the whole topic, framing words too (as the
+    # threshold was set): without them a side's 目标 alone covered 低空经济产业规模目标比较.
+    whole = question_terms(corpus, topic_of(corpus, query.text), query.script)
     query = replace(query, text=comparison_topic(corpus, query.text, query.script))
     script = query.script
     terms = question_terms(corpus, query.text, script)
@@ -308,7 +317,8 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
             label = english_label(label) + ": "
         else:
             label += "："
-        if not chosen or max(s.coverage for s in scored[:3]) < 0.2:
+        said = [covered(*_read(s), whole, query.alternatives) for s in scored[:3]]
+        if not chosen or max(said, default=0.0) < 0.2:
             lines.append(f"{label}{phrase(NOT_MENTIONED, script)}{'.' if script == 'en' else '。'}")
             continue
         body, cited = compose(
