@@ -24,6 +24,7 @@ from qa.glosses import english_concepts
 from qa.keywords import tokenize, word_tag, words
 from qa.periods import stated_periods
 from qa.script import to_simplified
+from qa.translate import plan_words
 from qa.types import PERIOD_SEP, Hit
 
 _QUESTION = re.compile(r"哪|几|多少|什么|怎|啥|咋|谁|吗|呢|\d")
@@ -50,7 +51,7 @@ def absent(corpus: Corpus, query: Query, terms: Mapping[str, float], hits: Seque
     Weights are the question words' own (IDF in the plans, or how specific a word the plans lack is).
     """
     plans = plans_text(corpus, hits)
-    other = spellings(query)
+    other = spellings(query, corpus.idf)
     return _lacking_share(query, terms, lambda word: lacking(word, other, plans))
 
 
@@ -76,10 +77,16 @@ def question_concepts(query: Query, terms: Mapping[str, float]) -> dict[str, flo
     return {w: terms[w] for w in words(query.text) if w in terms and names_a_thing(w)}
 
 
-def spellings(query: Query) -> dict[str, set[str]]:
-    """Each concept's other spellings: synonyms in the plans, or an English word's dictionary words."""
+def spellings(query: Query, vocabulary: Mapping[str, float] | None = None) -> dict[str, set[str]]:
+    """Each concept's other spellings: synonyms in the plans, or an English word's dictionary words and the
+    plan words search was given for it (lifts: 电梯 by way of 升降机), so what search found by a synonym
+    is not judged absent."""
     if query.script == "en":
-        return {c.word: set(c.spellings) for c in english_concepts(query.text)}
+        vocab = set(vocabulary or ())
+        return {
+            c.word: set(c.spellings) | {w for w in plan_words(c.word, vocab) if len(w) >= 2}
+            for c in english_concepts(query.text)
+        }
     return {w: set(a) for w, a in query.alternatives.items()}
 
 

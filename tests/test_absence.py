@@ -79,6 +79,11 @@ def test_an_english_question_naming_a_thing_no_plan_holds_is_absent(corpus: Corp
     assert absent_share(corpus, "What is the forest coverage rate target?", "conghua") == 0.0
 
 
+def test_an_english_word_search_found_by_a_synonym_is_not_absent(corpus: Corpus) -> None:
+    # chargers: the dictionary's 充电器 is in no plan, but search was given the plans' 充电 for it
+    assert absent_share(corpus, "Are there plans for EV chargers in Conghua?", "conghua") == 0.0
+
+
 def test_a_verbal_noun_is_not_a_concept_as_residents_word_actions_freely(corpus: Corpus) -> None:
     assert not names_a_thing("检查") and not names_a_thing("建设")
     text = "从化区这个五年规划定下来以后，有没有人回头检查做得怎么样？"
