@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from qa.keywords import KeywordIndex, domain_words, fingerprint, teach, tokenize, word_tag, words
+from qa.gazetteer import counties_near, short_names
+from qa.keywords import (
+    KeywordIndex,
+    domain_words,
+    fingerprint,
+    specificity,
+    teach,
+    tokenize,
+    word_tag,
+    words,
+)
 from qa.places import (
     districts_in,
     is_pinyin_name,
@@ -32,6 +42,7 @@ _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 _ENGLISH_PLACE = re.compile(r"\b([A-Z][a-z]{2,})\s+(?:[Dd]istrict|[Cc]ounty)\b")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
+_AROUND = 30  # characters either side of a plan's mention of a neighbour read as what it says about it
 # glibc's mallopt parameter for the most heaps it keeps (M_ARENA_MAX in malloc.h), and how many we allow.
 _M_ARENA_MAX = -8
 ARENAS = 2
@@ -173,6 +184,38 @@ class Corpus:
         others = districts_in(text, cities - ours, _names) - ours
         return frozenset(others), frozenset(unit_words(text))
 
+    @cached_property
+    def _neighbours(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Short names of the districts and counties in the plans' provinces (cpca's division list) that no
+        plan covers and that are no everyday word (和平, 清新, 新兴 are): full name and what the plans say
+        around each mention (a plan may name a neighbour in passing: 黄埔—某某产业共建合作区)."""
+        ours = {a for d in self.districts for a in d.aliases}
+        cities = {name for title in self.doc_titles.values() for name, _ in places(to_simplified(title))}
+        text = "\n".join(c.norm for c in self.chunks.values())
+        found: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for short, name in short_names(counties_near(cities)).items():
+            if short in ours or name in ours or specificity(short) < 1.0:
+                continue
+            around = tuple(
+                text[max(0, m.start() - _AROUND) : m.end() + _AROUND] for m in re.finditer(short, text)
+            )
+            found[short] = (name, around)
+        return found
+
+    def _elsewhere_named(self, text: str) -> list[str]:
+        """Neighbours a question names that it asks about on their own: never written in the plans, or
+        written only around other things than those the question names (番禺…新学校, not 黄埔…合作区)."""
+        named: list[str] = []
+        for short, (name, around) in self._neighbours.items():
+            if short not in text:
+                continue
+            things = [
+                w for w in words(text) if len(w) >= 2 and short not in w and word_tag(w).startswith("n")
+            ]
+            if not any(w in passage for passage in around for w in things):
+                named.append(name)
+        return named
+
     def unknown_districts(self, question: str) -> list[str]:
         """Districts or counties a question names that no indexed plan covers.
 
@@ -188,6 +231,7 @@ class Corpus:
             if short_name(name) in text or re.search(rf"\b{romanise(short_name(name))}\b", text)
         ]
         named += [name for name in _names(text) if name not in mentioned]
+        named += self._elsewhere_named(text)
         english = _ENGLISH_PLACE.finditer(question)
         named += [
             m.group(0) for m in english if m.group(1).lower() not in ours and is_pinyin_name(m.group(1))
