@@ -92,11 +92,21 @@ def spellings(query: Query, vocabulary: Mapping[str, float] | None = None) -> di
 
 def lacking(word: str, alternatives: Mapping[str, set[str]], text: str) -> float:
     """How much of a word's concept a text lacks: none when it holds the word or a synonym; else the share
-    of the word's own shorter words it lacks (常住人口 is 常住 + 人口; 摩天轮 has no part in a plan)."""
+    of its characters its own shorter words found in the text leave uncovered (常住人口 is 常住 + 人口;
+    动物园 lacks its 园; 摩天轮 has no part in a plan)."""
     if word in text or any(a in text for a in alternatives.get(word, ())):
         return 0.0
     parts = [p for p in tokenize(word) if p != word and len(p) >= 2]
-    return sum(1 for p in parts if p not in text) / len(parts) if parts else 1.0
+    if not parts:
+        return 1.0
+    # The share of its characters no found part covers: 动物园 is not found by 动物 alone (the 园 is what
+    # makes it a zoo), while 常住人口 is by 常住 and 人口.
+    covered: set[int] = set()
+    for part in parts:
+        if part in text:
+            at = word.find(part)
+            covered.update(range(at, at + len(part)))
+    return 1.0 - len(covered) / len(word)
 
 
 def names_a_thing(word: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.absence import absent, document_texts, names_a_thing, unseen_year
+from qa.absence import absent, document_texts, lacking, names_a_thing, unseen_year
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence, question_terms
@@ -82,6 +82,15 @@ def test_an_english_question_naming_a_thing_no_plan_holds_is_absent(corpus: Corp
 def test_an_english_word_search_found_by_a_synonym_is_not_absent(corpus: Corpus) -> None:
     # chargers: the dictionary's 充电器 is in no plan, but search was given the plans' 充电 for it
     assert absent_share(corpus, "Are there plans for EV chargers in Conghua?", "conghua") == 0.0
+
+
+def test_a_compound_is_found_by_its_parts_only_where_they_cover_it() -> None:
+    text = "加强动物疫病防控，常住人口达到百万，建设城市公园。"
+    assert lacking("常住人口", {}, text) == 0.0  # 常住 + 人口: every character covered
+    assert lacking("动物园", {}, text) == pytest.approx(
+        1 / 3
+    )  # 动物 alone: the 园 that makes it a zoo is not
+    assert lacking("摩天轮", {}, text) == 1.0
 
 
 def test_a_verbal_noun_is_not_a_concept_as_residents_word_actions_freely(corpus: Corpus) -> None:
