@@ -82,7 +82,7 @@ def spellings(query: Query, vocabulary: Mapping[str, float] | None = None) -> di
     plan words search was given for it (lifts: 电梯 by way of 升降机), so what search found by a synonym
     is not judged absent."""
     if query.script == "en":
-        vocab = set(vocabulary or ())
+        vocab = vocabulary or {}  # membership only: the corpus's own mapping, not a copy per question
         return {
             c.word: set(c.spellings) | {w for w in plan_words(c.word, vocab) if len(w) >= 2}
             for c in english_concepts(query.text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -137,7 +137,7 @@ def translations(word: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def in_plans(headword: str, vocab: set[str]) -> list[str]:
+def in_plans(headword: str, vocab: Container[str]) -> list[str]:
     """The plan word a headword is, or (for a longer one the plans lack) its longest part they use.
 
     CC-CEDICT's noun may carry a suffix the plans do not (充电器 "charger": the plans say 充电桩, and
@@ -155,7 +155,7 @@ def in_plans(headword: str, vocab: set[str]) -> list[str]:
     return []
 
 
-def _by_synonym(word: str, vocab: set[str]) -> list[str]:
+def _by_synonym(word: str, vocab: Container[str]) -> list[str]:
     """Plan words for an English noun the plans word otherwise: the other glosses of the things it names,
     or the things whose two-word gloss it ends ("charger": 充电器 "battery charger", the plans' 充电).
 
@@ -198,7 +198,7 @@ def _spellings(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
     return {spelling: tuple(found) for spelling, found in index.items()}
 
 
-def plan_words(word: str, vocab: set[str]) -> list[str]:
+def plan_words(word: str, vocab: Container[str]) -> list[str]:
     """The plan words one English word stands for: its translations the plans use, else those of its
     synonyms or of the two-word glosses it ends (lifts: 电梯; chargers: 充电); none for a short word."""
     hits = [h for h in translations(word) if h in vocab]
