@@ -1,11 +1,13 @@
-"""Validity checks for the resident-style question sets (eval/resident.jsonl and eval/resident_holdout.jsonl).
+"""Validity checks for the resident-style question sets (eval/resident.jsonl, eval/resident_holdout.jsonl and
+eval/resident_val.jsonl).
 
 These are questions as residents type them into a browser chat (paraphrases, colloquial Mandarin,
 Cantonese, typos, two questions in one message, follow-ups that lean on earlier turns, English, and
 near-misses the plans cannot answer).  Beside the QA-set fields each item has a `style` and a
 `history` (the resident's earlier questions in the same chat, oldest first).  The tuning half
-(resident.jsonl) and the blind holdout (resident_holdout.jsonl) get the same checks; a missing file
-fails rather than skips.
+(resident.jsonl), the blind holdout (resident_holdout.jsonl) and the validation set (resident_val.jsonl,
+written blind to the system's answers, read only by its aggregate figures) get the same checks; a
+missing file fails rather than skips.
 """
 
 from __future__ import annotations
@@ -19,18 +21,33 @@ from typing import Any
 
 import pytest
 
-from tests.test_qa_set import DOCS, LANGS, TYPES, chapter_headings, files_for, plan_texts, squash, t2s
+from tests.test_qa_set import (
+    DOCS,
+    LANGS,
+    TYPES,
+    chapter_headings,
+    files_for,
+    load_items,
+    plan_texts,
+    squash,
+    t2s,
+)
 from tests.test_qa_set import FIELDS as QA_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_PATH = ROOT / "eval" / "resident.jsonl"
 HOLDOUT_PATH = ROOT / "eval" / "resident_holdout.jsonl"
+VAL_PATH = ROOT / "eval" / "resident_val.jsonl"
 QA_PATHS = (ROOT / "eval" / "qa.jsonl", ROOT / "eval" / "qa_holdout.jsonl")
 
 FIELDS: dict[str, type] = {**QA_FIELDS, "style": str, "history": list}
 STYLES = {"paraphrase", "colloquial", "cantonese", "typo", "two-part", "follow-up", "english", "near-miss"}
-ID_RES = {DEV_PATH: re.compile(r"^rd-\d{3}$"), HOLDOUT_PATH: re.compile(r"^rh-\d{3}$")}
-MIN_ITEMS = {DEV_PATH: 120, HOLDOUT_PATH: 80}
+ID_RES = {
+    DEV_PATH: re.compile(r"^rd-\d{3}$"),
+    HOLDOUT_PATH: re.compile(r"^rh-\d{3}$"),
+    VAL_PATH: re.compile(r"^rv-\d{3}$"),
+}
+MIN_ITEMS = {DEV_PATH: 120, HOLDOUT_PATH: 80, VAL_PATH: 80}
 MIN_ITEMS_TOGETHER = 200
 MIN_UNANSWERABLE_SHARE = 0.15
 MIN_DEV_BOTH = 5
@@ -39,8 +56,13 @@ MAX_MUST_INCLUDE_CHARS = 14
 MAX_MUST_INCLUDE = 4
 MAX_EVIDENCE = 3
 GLOSSARY = "附件2"  # the liwan glossary (名詞解釋) has no chapter of its own
+# The validation set judges whether a change generalises, so most of its answers must rest on passages no
+# tuning item cites: an evidence string sharing a run of SHARED_RUN characters with a tuning item's evidence
+# counts as reused.
+MIN_VAL_FRESH_SHARE = 0.7
+SHARED_RUN = 12
 
-BOTH_FILES = pytest.mark.parametrize("path", [DEV_PATH, HOLDOUT_PATH], ids=["dev", "holdout"])
+EACH_FILE = pytest.mark.parametrize("path", [DEV_PATH, HOLDOUT_PATH, VAL_PATH], ids=["dev", "holdout", "val"])
 
 Item = dict[str, Any]
 
@@ -91,7 +113,7 @@ def repeats(items: list[Item], others: list[Item]) -> list[str]:
 # ---------------------------------------------------------------- structure
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_fields_types_and_enums(path: Path) -> None:
     for item in load(path):
         iid = item.get("id", "?")
@@ -111,20 +133,20 @@ def test_fields_types_and_enums(path: Path) -> None:
             )
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_ids_unique(path: Path) -> None:
     dupes = [i for i, n in Counter(item["id"] for item in load(path)).items() if n > 1]
     assert not dupes, f"duplicate ids: {dupes}"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_no_repeated_question_within_a_file(path: Path) -> None:
     items = list(load(path))
     dupes = repeats(items, items)
     assert not dupes, f"{path.name}: repeated questions: {dupes}"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_unanswerable_items_are_consistent(path: Path) -> None:
     for item in load(path):
         iid = item["id"]
@@ -139,7 +161,7 @@ def test_unanswerable_items_are_consistent(path: Path) -> None:
             assert item["section"] == "", f"{iid}: unanswerable must have empty section"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_history_is_earlier_questions(path: Path) -> None:
     for item in load(path):
         iid = item["id"]
@@ -151,7 +173,7 @@ def test_history_is_earlier_questions(path: Path) -> None:
 # ---------------------------------------------------------------- grounding
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_evidence_is_verbatim_in_its_plan(path: Path) -> None:
     low, high = EVIDENCE_CHARS
     for item in answerable(path):
@@ -163,7 +185,7 @@ def test_evidence_is_verbatim_in_its_plan(path: Path) -> None:
             assert any(ev in text for text in texts), f"{iid}: evidence not verbatim in {item['doc']}: {ev!r}"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_must_include_is_short_simplified_and_in_evidence(path: Path) -> None:
     for item in answerable(path):
         iid = item["id"]
@@ -177,7 +199,7 @@ def test_must_include_is_short_simplified_and_in_evidence(path: Path) -> None:
             assert m in joined, f"{iid}: must_include {m!r} not in t2s(evidence)"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_both_plan_items_draw_on_each_plan(path: Path) -> None:
     texts = plan_texts()
     for item in load(path):
@@ -193,7 +215,7 @@ def test_both_plan_items_draw_on_each_plan(path: Path) -> None:
             assert any(m in joined for m in item["must_include"]), f"{iid}: no must_include from {doc}"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_section_starts_with_a_chapter_of_the_plan(path: Path) -> None:
     for item in answerable(path):
         docs = ["conghua", "liwan"] if item["doc"] == "both" else [item["doc"]]
@@ -206,7 +228,7 @@ def test_section_starts_with_a_chapter_of_the_plan(path: Path) -> None:
         )
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_lang_is_the_question_script(path: Path) -> None:
     """English questions are mostly Latin letters; Chinese ones mostly CJK, and a zh-Hans one holds no
     Traditional character.  (A zh-Hant question may be written alike in both scripts: “咁呢？”.)"""
@@ -229,7 +251,7 @@ def test_lang_is_the_question_script(path: Path) -> None:
 # ---------------------------------------------------------------- size and coverage
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_minimum_size(path: Path) -> None:
     assert len(load(path)) >= MIN_ITEMS[path], f"{path.name}: only {len(load(path))} items"
 
@@ -239,20 +261,20 @@ def test_minimum_size_together() -> None:
     assert n >= MIN_ITEMS_TOGETHER, f"only {n} resident items in all"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_unanswerable_share(path: Path) -> None:
     items = load(path)
     n = sum(1 for i in items if i["doc"] == "none")
     assert n / len(items) >= MIN_UNANSWERABLE_SHARE, f"{path.name}: only {n}/{len(items)} unanswerable"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_every_style_present(path: Path) -> None:
     missing = STYLES - {i["style"] for i in load(path)}
     assert not missing, f"{path.name}: no items of style {sorted(missing)}"
 
 
-@BOTH_FILES
+@EACH_FILE
 def test_every_language_present(path: Path) -> None:
     missing = LANGS - {i["lang"] for i in load(path)}
     assert not missing, f"{path.name}: no questions in {sorted(missing)}"
@@ -283,7 +305,26 @@ def test_resident_sets_share_no_question() -> None:
     assert not shared, f"holdout questions also in {DEV_PATH.name}: {shared}"
 
 
-@BOTH_FILES
+@pytest.mark.parametrize("other", [DEV_PATH, HOLDOUT_PATH], ids=["dev", "holdout"])
+def test_validation_set_shares_no_question(other: Path) -> None:
+    shared = repeats(list(load(VAL_PATH)), list(load(other)))
+    assert not shared, f"{VAL_PATH.name} questions also in {other.name}: {shared}"
+
+
+def _runs(text: str) -> set[str]:
+    return {text[i : i + SHARED_RUN] for i in range(len(text) - SHARED_RUN + 1)}
+
+
+def test_validation_set_mostly_cites_untuned_passages() -> None:
+    tuning = [*load(DEV_PATH), *load_items()]  # load_items(): eval/qa.jsonl
+    used = set().union(*(_runs(t2s(ev)) for item in tuning for ev in item["evidence"]))
+    items = answerable(VAL_PATH)
+    fresh = [i for i in items if all(not (_runs(t2s(ev)) & used) for ev in i["evidence"])]
+    share = len(fresh) / len(items)
+    assert share >= MIN_VAL_FRESH_SHARE, f"only {len(fresh)}/{len(items)} val items cite untuned passages"
+
+
+@EACH_FILE
 def test_no_question_from_the_plan_worded_sets(path: Path) -> None:
     shared = repeats(list(load(path)), _qa_items())
     assert not shared, f"{path.name}: questions also in qa.jsonl / qa_holdout.jsonl: {shared}"
