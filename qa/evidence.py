@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from qa.ask import Evidence, gives_figure, is_unit, parse_ask
+from qa.ask import Evidence, gives_figure, is_unit, parse_ask, retrospective
 from qa.corpus import Corpus
 from qa.keywords import specificity, tokenize, word_tag, words
+from qa.ranker import Ranker, relative, shipped
 from qa.script import to_simplified
 from qa.sentences import sentence_spans
 from qa.types import Chunk, Hit, Script
@@ -26,21 +27,9 @@ _DIGIT = re.compile(r"\d")
 _GENERIC = frozenset("规划 计划 区 湾区 十四五 提出 提到 主要 内容 方面 要求 what plan district".split())
 MAX_QUOTES = 2
 MAX_CHARS = 220
-CLOSE = 0.8  # a runner-up is quoted too only when it scores this close to the best sentence
-# A list's items or a term's definition may lie in a sentence scoring lower than the best: more room.
-CLOSE_MANY = 0.75
-# How much a sentence's closeness in meaning (min-max scaled over the candidates) counts beside its word
-# overlap. Chosen on the tuning sets (eval/qa.jsonl, eval/resident.jsonl).
-SEMANTIC_WEIGHT = 0.3
 # How the question's words weigh when sentences are scored (not the coverage the answerability model reads):
 HEAD_WEIGHT = 2.0  # the words naming what is asked for (哪些医院, 多少家医疗机构, 文化片区是哪些)
 CARRIED_WEIGHT = 0.5  # a follow-up's words carried over from the turn before: the topic, not the question
-LIST_BONUS = 0.15  # a list question is answered by a sentence listing items with 、
-WHETHER_BONUS = 0.1  # "is there / will there be" is answered best by the things named
-UNIT_BONUS = 0.1  # a figure question is answered by a sentence with a figure in the unit asked
-# A list or whether question is answered by the sentence naming things of the kind asked
-# (莲麻小镇、西塘童话小镇 for 有什么特色小镇), not by a policy sentence using the kind's word once.
-KIND_BONUS = 0.2
 FRAME_FILE = Path(__file__).with_name("data") / "question_frame.txt"
 # jieba's tags of words that frame a question (pronouns, adverbs, conjunctions, prepositions, particles,
 # numerals, measure, direction, time and place words): 自己, 目前, 以后, 区里 name no topic.
@@ -76,6 +65,7 @@ class Sentence:
     score: float
     coverage: float  # share of the question's content weight found in the sentence or its section
     semantic: float = 0.0  # cosine of the question and the sentence (0 when no sentence vectors)
+    features: tuple[float, ...] = ()  # what the ranker scored it from (qa.ranker.FEATURES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,10 +228,33 @@ def score_sentences(
     alternatives: Mapping[str, set[str]] | None = None,
     similarity: Similarity | None = None,
     asked: str | None = None,
+    ranker: Ranker | None = None,
 ) -> list[Sentence]:
-    """Every sentence of the top hits, scored by weighted question-term overlap (a synonym counts for its
-    word; see `weigh`), closeness in meaning to the question (when sentence vectors are at hand), the kind
-    of answer asked (items listed, a figure in the unit asked) and the hit's rank."""
+    """Every sentence of the top hits, best first, scored by the fitted ranker (qa.ranker) from what
+    `features` says of it: weighted question-term overlap (a synonym counts for its word; see `weigh`),
+    closeness in meaning (when sentence vectors are at hand), the kind of answer asked and the hit's rank."""
+    ranker = ranker or shipped()
+    rows = features(
+        corpus, question, hits, per_doc, script, alternatives=alternatives, similarity=similarity, asked=asked
+    )
+    out = [replace(s, score=ranker.score(s.features)) for s in rows]
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def features(
+    corpus: Corpus,
+    question: str,
+    hits: list[Hit],
+    per_doc: int = 5,
+    script: Script = "zh-Hans",
+    *,
+    alternatives: Mapping[str, set[str]] | None = None,
+    similarity: Similarity | None = None,
+    asked: str | None = None,
+) -> list[Sentence]:
+    """Every sentence of the top hits (at most `per_doc` hits of one plan) with its features (qa.ranker
+    .FEATURES, in passage order, score 0)."""
     terms = question_terms(corpus, question, script)
     weights = weigh(corpus, question, script, asked)
     alternatives = alternatives or {}
@@ -250,38 +263,47 @@ def score_sentences(
     wants_number = bool(_ASKS_NUMBER.search(to_simplified(question)))
     ask = parse_ask(question)
     kind = asked_kind(question) if ask.listing or ask.whether else ""
+    future = ask.target and not ask.achieved
     taken: dict[str, int] = {}
-    spans: list[tuple[int, Hit, int, int, str]] = []
+    spans: list[tuple[int, Hit, int, int, str, int]] = []
     for rank, hit in enumerate(hits):
         doc = hit.chunk.doc_id
         if taken.get(doc, 0) >= per_doc:
             continue
         taken[doc] = taken.get(doc, 0) + 1
-        for start, end in sentence_spans(hit.chunk.text):
-            spans.append((rank, hit, start, end, to_simplified(hit.chunk.text[start:end])))
+        for i, (start, end) in enumerate(sentence_spans(hit.chunk.text)):
+            spans.append((rank, hit, start, end, to_simplified(hit.chunk.text[start:end]), i))
     cosines = similarity([s[4] for s in spans]) if similarity and spans else [0.0] * len(spans)
-    low, high = min(cosines, default=0.0), max(cosines, default=0.0)
-    spread = (high - low) or 1.0
     out: list[Sentence] = []
-    for (rank, hit, start, end, simplified), cosine in zip(spans, cosines, strict=True):
+    for (rank, hit, start, end, simplified, i), cosine, scaled in zip(
+        spans, cosines, relative(cosines), strict=True
+    ):
         norm = simplified.lower()
         path = hit.chunk.norm_path.lower()
-        coverage = covered(norm, path, terms, alternatives, total)
-        score = _matched(norm, path, weights, alternatives) / weight_total + 0.15 / (rank + 1)
-        if similarity is not None:  # closeness relative to the other candidates: no embedder's scale assumed
-            score += SEMANTIC_WEIGHT * (cosine - low) / spread
-        if wants_number and _DIGIT.search(norm):
-            score += 0.1
-        if ask.listing or ask.whether:  # items asked for, or the things there will be (会有新医院吗)
-            of_kind, listed = named(norm, kind)
-            score += (LIST_BONUS if ask.listing else WHETHER_BONUS) * min(listed, 3) / 3
-            score += KIND_BONUS * min(of_kind, 3) / 3
-        if ask.unit and not ask.guessed and gives_figure(ask, Evidence(norm, "", 1.0)):
-            score += UNIT_BONUS
-        if end - start < 12 or "\n" in simplified.strip():
-            score -= 0.1  # a lead phrase alone, or a table's caption and unit line, says little
-        out.append(Sentence(rank, hit.chunk, start, end, score, coverage, cosine))
-    out.sort(key=lambda s: -s.score)
+        inside, heading = _matched(norm, path, weights, alternatives)
+        of_kind, listed = named(norm, kind) if ask.listing or ask.whether else (0, 0)
+        row = (
+            inside / weight_total,
+            heading / weight_total,
+            covered(norm, path, terms, alternatives, total),
+            cosine,
+            scaled,
+            1 / (rank + 1),
+            0.0 if hit.dense_rank is None else 1 / (hit.dense_rank + 1),
+            0.0 if hit.keyword_rank is None else 1 / (hit.keyword_rank + 1),
+            hit.dense_score,
+            float(wants_number and _DIGIT.search(norm) is not None),
+            min(listed, 3) / 3 if ask.listing else 0.0,
+            min(listed, 3) / 3 if ask.whether else 0.0,
+            min(of_kind, 3) / 3 if ask.listing or ask.whether else 0.0,
+            float(bool(ask.unit) and not ask.guessed and gives_figure(ask, Evidence(norm, "", 1.0))),
+            float(end - start < 12 or "\n" in simplified.strip()),
+            min(end - start, 300) / 100,
+            float(i == 0),
+            float(future and retrospective(Evidence(norm, path, 0.0))),
+            float(ask.definition and hit.chunk.kind == "glossary"),
+        )
+        out.append(Sentence(rank, hit.chunk, start, end, 0.0, row[2], cosine, row))
     return out
 
 
@@ -304,26 +326,28 @@ def covered(
 
 def _matched(
     norm: str, path: str, weights: Mapping[str, float], alternatives: Mapping[str, set[str]]
-) -> float:
-    """Weight of the question words a sentence holds (or, at half weight, only its section heading)."""
-    found = 0.0
+) -> tuple[float, float]:
+    """Weight of the question words a sentence holds, and of those only its section heading holds."""
+    found = in_path = 0.0
     for t, w in weights.items():
         if t in norm or any(a in norm for a in alternatives.get(t, ())):
             found += w
         elif t in path:
-            found += 0.5 * w
-    return found
+            in_path += w
+    return found, in_path
 
 
 def pick(
     sentences: list[Sentence],
     max_quotes: int = MAX_QUOTES,
     max_chars: int = MAX_CHARS,
-    close: float = CLOSE,
+    close: float | None = None,
 ) -> list[Sentence]:
-    """The best sentence and the runners-up scoring at least `close` times its score."""
+    """The best sentence and the runners-up scoring at least `close` times its score (by default the share
+    chosen with the fitted ranker)."""
     if not sentences:
         return []
+    close = shipped().close if close is None else close
     best = sentences[0].score
     chosen: list[Sentence] = []
     used = 0

@@ -11,8 +11,6 @@ from qa.answerability import Signals
 from qa.ask import Ask, answered, parse_ask, retrospective
 from qa.corpus import Corpus
 from qa.evidence import (
-    CLOSE,
-    CLOSE_MANY,
     MAX_CHARS,
     MAX_QUOTES,
     Query,
@@ -42,6 +40,7 @@ from qa.lead import (
 from qa.periods import label as plan_label
 from qa.periods import topic_of
 from qa.prompts import INSTRUCTION, NOT_MENTIONED, PLAN_SAYS, SECTION_IS, phrase
+from qa.ranker import shipped
 from qa.retrieve import Route
 from qa.script import to_script, to_simplified
 from qa.signals import signals
@@ -57,6 +56,7 @@ RUNNER_QUOTE = 40
 # A runner-up listing this many more things of the kind asked than the best sentence leads instead.
 LISTS_MORE = 3
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked
+SIGNAL_HITS = 5  # the passages whose sentences the answerability signals read
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,7 @@ class Draft:
     citations: tuple[Citation, ...]
     coverage: float  # best sentence coverage: how much of the question the evidence speaks to
     signals: Signals | None = None  # what the answerability model reads (None: nothing to quote)
+    query: Query | None = None  # what was read (eval/fit_ranker.py scores its candidates again)
 
 
 def compose(
@@ -116,9 +117,10 @@ def compose(
 def _budget(ask: Ask) -> tuple[int, int, float]:
     """How many quotes and characters an answer may use, and how close a runner-up must score: a list
     question needs room for its items, a definition may be a runner-up to the sentence using the term."""
+    ranker = shipped()  # its scores' scale is the one the shares were chosen for
     if ask.listing:
-        return MAX_QUOTES + 1, MAX_CHARS + 140, CLOSE_MANY
-    return MAX_QUOTES, MAX_CHARS, CLOSE_MANY if ask.definition else CLOSE
+        return MAX_QUOTES + 1, MAX_CHARS + 140, ranker.close_many
+    return MAX_QUOTES, MAX_CHARS, ranker.close_many if ask.definition else ranker.close
 
 
 def lead(query: Query, best: Sentence, n: int, terms: Mapping[str, float], ask: Ask, corpus: Corpus) -> str:
@@ -146,10 +148,12 @@ def extract(
     terms = question_terms(corpus, text, script)
     weights = weigh(corpus, text, script, query.asked)  # what the answering clause is chosen by
     ask = parse_ask(text)
+    window = shipped().window  # the passage's rank is one of the ranker's features
     scored = score_sentences(
         corpus,
         text,
-        hits[:5],
+        hits[:window],
+        window,
         script=script,
         alternatives=query.alternatives,
         similarity=query.similarity,
@@ -167,7 +171,7 @@ def extract(
             # define it too ("3", then "X"), so the entry is quoted whole.
             chosen = [_whole(chosen[0].chunk)] + [s for s in chosen[1:] if s.chunk.id != chosen[0].chunk.id]
     if not chosen:
-        return Draft("", (), 0.0)
+        return Draft("", (), 0.0, None, query)
     focus = focus_terms(corpus, text, script)
     # Whether the evidence gives the kind of answer asked (a figure with its unit, for the time asked; a
     # year; a title) is one signal for the answerability model; how well it speaks to the question is others.
@@ -214,10 +218,11 @@ def extract(
     body, citations = compose(
         text, script, chosen, terms=weights, alternatives=query.alternatives, ask=ask, said=said
     )
-    read = signals(corpus, query, terms, hits, scored, chosen, gives)
+    # The answerability model was fitted on the sentences of the top 5 passages: its signals read those.
+    read = signals(corpus, query, terms, hits, [s for s in scored if s.hit_rank < SIGNAL_HITS], chosen, gives)
     coverage = max(s.coverage for s in chosen)
     quoted = phrase(PLAN_SAYS, script) + body if body else ""
-    return Draft((opening + quoted).strip(), tuple(citations), coverage, read)
+    return Draft((opening + quoted).strip(), tuple(citations), coverage, read, query)
 
 
 def naming(chosen: list[Sentence], question: str, ask: Ask) -> list[Sentence]:
