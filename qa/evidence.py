@@ -264,6 +264,10 @@ def features(
     ask = parse_ask(question)
     kind = asked_kind(question) if ask.listing or ask.whether else ""
     future = ask.target and not ask.achieved
+    named_head = asked_words(to_simplified(asked) if asked else question)
+    head = {t: w for t, w in weights.items() if t in named_head}
+    focus = focus_terms(corpus, question, script)
+    pairs = _bigrams(weights)
     taken: dict[str, int] = {}
     spans: list[tuple[int, Hit, int, int, str, int]] = []
     for rank, hit in enumerate(hits):
@@ -302,8 +306,22 @@ def features(
             float(i == 0),
             float(future and retrospective(Evidence(norm, path, 0.0))),
             float(ask.definition and hit.chunk.kind == "glossary"),
+            _matched(norm, "", head, alternatives)[0] / (sum(head.values()) or 1.0),
+            sum(t in norm or t in path for t in focus) / (len(focus) or 1),
+            sum(w for b, w in pairs.items() if b in norm) / (sum(pairs.values()) or 1.0),
+            float(any(y in norm for y in ask.years)),
         )
         out.append(Sentence(rank, hit.chunk, start, end, 0.0, row[2], cosine, row))
+    return out
+
+
+def _bigrams(weights: Mapping[str, float]) -> dict[str, float]:
+    """The two-character pieces of the question's words, each weighing as its word: a sentence writing
+    孵化基地 for 孵化场地, or 公厕 for 公共厕所, still shares some of them."""
+    out: dict[str, float] = {}
+    for t, w in weights.items():
+        for piece in (t[i : i + 2] for i in range(max(len(t) - 1, 1))):
+            out[piece] = max(out.get(piece, 0.0), w)
     return out
 
 

@@ -33,6 +33,10 @@ FEATURES = (
     "first",  # the first sentence of its passage (a section's opening states its subject)
     "past",  # a target is asked and the sentence reports the last period's results
     "glossary",  # a definition is asked and the sentence is a glossary entry
+    "head",  # share of the words naming what is asked for (哪些医院: 医院) the sentence holds
+    "focus",  # share of the question's two most specific plan words in the sentence or its heading
+    "bigrams",  # weighted share of the two-character pieces of the question's words it holds
+    "year",  # it names a year the question names
 )
 
 # The hand-set weights this model replaced (the baseline eval/fit_ranker.py measures it against).
