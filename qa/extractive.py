@@ -341,4 +341,4 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
     read = None
     if best:
         read = signals(corpus, query, terms, hits, best, best, True)
-    return Draft("\n".join(lines), tuple(citations), coverage, read)
+    return Draft("\n".join(lines), tuple(citations), coverage, read, query)
