@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -11,10 +12,12 @@ from qa.backends import Answerer, ChatModelAnswerer, ExtractiveAnswerer
 from qa.chain import QAChain
 from qa.corpus import LiveCorpus
 from qa.embeddings import build_embeddings, cache_namespace, cached
+from qa.neighbours import WordNeighbours
 from qa.retrieve import HybridRetriever
 from qa.semantic import SentenceMatcher
 from qa.settings import BUNDLED_PLANS, Settings
 from qa.store import ChunkStore, open_client
+from qa.understand import Understanding
 
 EMBED_CACHE_DIRNAME = "embedding-cache"
 
@@ -37,6 +40,11 @@ def passage_embeddings(settings: Settings, index_dir: Path, *, shipped: bool = T
     )
 
 
+def query_embedder(settings: Settings) -> Callable[[str], list[float]]:
+    """A question's vector by the configured model (the fast ONNX encoder is one per process)."""
+    return build_embeddings(settings.embedding_model, settings.fast_query_encoder).embed_query
+
+
 def open_store(settings: Settings, index_dir: Path) -> ChunkStore:
     """The Chroma collection for this index (embedded, or on the configured server)."""
     client = open_client(index_dir, settings.chroma_url, settings.chroma_timeout_s)
@@ -44,8 +52,17 @@ def open_store(settings: Settings, index_dir: Path) -> ChunkStore:
     return ChunkStore(client, settings.collection, embedding_model=settings.embedding_model, where=where)
 
 
-def open_retriever(settings: Settings, index_dir: Path, store: ChunkStore | None = None) -> HybridRetriever:
-    """The hybrid retriever over an existing index; it follows what later ingests publish."""
+def open_retriever(
+    settings: Settings,
+    index_dir: Path,
+    store: ChunkStore | None = None,
+    sentences: SentenceMatcher | None = None,
+) -> HybridRetriever:
+    """The hybrid retriever over an existing index; it follows what later ingests publish.
+
+    It ranks chunks by their closest sentence too, from the index's cached sentence vectors (`sentences`,
+    to share them with the chain's sentence matching).
+    """
     store = store or open_store(settings, index_dir)
     reranker = None
     if settings.reranker_model:
@@ -56,6 +73,7 @@ def open_retriever(settings: Settings, index_dir: Path, store: ChunkStore | None
         source=LiveCorpus(store, index_dir),
         embeddings=build_embeddings(settings.embedding_model, settings.fast_query_encoder),
         k=settings.top_k,
+        sentences=sentences or SentenceMatcher(passage_embeddings(settings, index_dir)),
         reranker=reranker,
     )
 
@@ -86,13 +104,15 @@ def build_chain(
 ) -> QAChain:
     """The answering chain with the configured backend over an existing index (and the shipped
     answerability model unless another is given: calibration reads signals before any model exists)."""
+    sentences = SentenceMatcher(passage_embeddings(settings, index_dir))  # one copy of the vectors
     return QAChain(
-        open_retriever(settings, index_dir, store),
+        open_retriever(settings, index_dir, store, sentences),
         build_answerer(settings),
         max_question_chars=settings.max_question_chars,
+        understanding=Understanding(neighbours=WordNeighbours(query_embedder(settings))),
         answerability=answerability
         or Answerability.load(
             settings.answerability_model or MODEL_FILE, embedding_model=settings.embedding_model
         ),
-        sentences=SentenceMatcher(passage_embeddings(settings, index_dir)),
+        sentences=sentences,
     )

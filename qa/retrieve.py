@@ -1,9 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (bm25s) fused by reciprocal rank, routed by district."""
+"""Hybrid retrieval: chunk vectors, keywords (bm25s) and closest sentences, fused by rank; routed by plan."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,11 +11,13 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from qa.corpus import Corpus, LiveCorpus
+from qa.fusion import Fusion, Rankings, rrf
 from qa.periods import Plan, across_periods, in_force, named_periods, plans, stated_periods
 from qa.script import detect_script, to_simplified
+from qa.semantic import SentenceMatcher
 from qa.types import Hit
 
 _COMPARE = re.compile(r"比较|对比|分别|两区|两个区|两地|各自|异同|区别|compare|both|each district", re.I)
@@ -148,20 +149,8 @@ def _mentions(text: str, term: str) -> bool:
     return term in text
 
 
-def rrf(
-    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
-) -> dict[str, float]:
-    """Reciprocal rank fusion of several ranked id lists."""
-    scores: dict[str, float] = {}
-    for i, ranking in enumerate(rankings):
-        weight = weights[i] if weights else 1.0
-        for rank, chunk_id in enumerate(ranking):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank + 1)
-    return scores
-
-
 class HybridRetriever(BaseRetriever):
-    """Dense + keyword retrieval over plan chunks, returning Documents with citation metadata.
+    """Dense, keyword and closest-sentence retrieval over plan chunks, returning Documents with citations.
 
     `source` is a fixed Corpus, or a LiveCorpus that follows what later ingests publish.
     """
@@ -172,12 +161,9 @@ class HybridRetriever(BaseRetriever):
     embeddings: Embeddings
     k: int = 10
     candidates: int = 40
-    # Measured on eval/qa.jsonl (recall@5): k=60/equal weights 0.864, k=5 with keyword weight 2 0.937.
-    rrf_k: int = 5
-    keyword_weight: float = 2.0
-    # An English question's keywords are dictionary guesses, so dense (cross-lingual e5) gets an equal say:
-    # English recall@5 on eval/qa.jsonl 0.782 at weight 2 → 0.816 at 1.0 (0.7: 0.782; 0.5: 0.747).
-    keyword_weight_en: float = 1.0
+    fusion: Fusion = Field(default_factory=Fusion.load)  # fitted by eval/fit_retrieval.py
+    # Sentence vectors of the corpus: chunks ranked by their closest sentence are a third list (none without)
+    sentences: SentenceMatcher | None = None
     reranker: Any = None  # a sentence-transformers CrossEncoder, when configured
 
     @property
@@ -241,26 +227,21 @@ class HybridRetriever(BaseRetriever):
         glossary_ids: tuple[str, ...],
         words: str,
     ) -> list[Hit]:
-        normalised = to_simplified(question)
-        keyword_weight = self.keyword_weight_en if english(question) else self.keyword_weight
-        dense = corpus.store.query(vector, self.candidates, doc_ids)
-        keyword = corpus.keyword.search(to_simplified(words), self.candidates, doc_ids)
-        dense_ids = [i for i, _ in dense]
-        keyword_ids = [h.chunk_id for h in keyword]
-        fused = rrf([dense_ids, keyword_ids], k=self.rrf_k, weights=(1.0, keyword_weight))
+        lists = self.rankings(corpus, vector, doc_ids, words)
+        fused = rrf(lists.ids(), k=self.fusion.rrf_k, weights=self.fusion.weights(english(question)))
         boost = max(fused.values(), default=0.0) + 1.0
         for rank, chunk_id in enumerate(
             i for i in glossary_ids if doc_ids is None or corpus.chunks[i].doc_id in doc_ids
         ):
             fused[chunk_id] = boost - rank * 1e-3  # a defined term's own definition comes first
-        dense_score = dict(dense)
-        keyword_score = {h.chunk_id: h.score for h in keyword}
-        dense_rank = {c: r for r, c in enumerate(dense_ids)}
-        keyword_rank = {c: r for r, c in enumerate(keyword_ids)}
+        dense_score = dict(lists.dense)
+        keyword_score = dict(lists.keyword)
+        dense_rank = {c: r for r, (c, _) in enumerate(lists.dense)}
+        keyword_rank = {c: r for r, (c, _) in enumerate(lists.keyword)}
         ranked = sorted(fused, key=lambda c: -fused[c])
         if self.reranker is not None:
-            ranked = self._rerank(corpus, normalised, ranked[: self.candidates])
-        hits = [
+            ranked = self._rerank(corpus, to_simplified(question), ranked[: self.candidates])
+        return [
             Hit(
                 chunk=corpus.chunks[c],
                 score=fused[c],
@@ -269,10 +250,28 @@ class HybridRetriever(BaseRetriever):
                 dense_score=dense_score.get(c, 0.0),
                 keyword_score=keyword_score.get(c, 0.0),
             )
-            for c in ranked
-            if c in corpus.chunks
+            for c in [c for c in ranked if c in corpus.chunks][:k]  # only the k returned are built
         ]
-        return hits[:k]
+
+    def rankings(
+        self, corpus: Corpus, vector: list[float], doc_ids: tuple[str, ...] | None, words: str
+    ) -> Rankings:
+        """The ranked lists one search fuses: chunk vectors, keywords, and closest sentences."""
+        dense = corpus.store.query(vector, self.candidates, doc_ids)
+        keyword = [
+            (h.chunk_id, h.score)
+            for h in corpus.keyword.search(to_simplified(words), self.candidates, doc_ids)
+        ]
+        sentence: list[tuple[str, float]] = []
+        index = (
+            self.sentences.index(corpus.version, lambda: list(corpus.chunks.values()))
+            if self.sentences
+            else None
+        )
+        if index is not None:
+            found = [c for c, _ in dense] + [c for c, _ in keyword]
+            sentence = index.search(vector, self.candidates, doc_ids, candidates=found)
+        return Rankings(dense, keyword, sentence)
 
     def _rerank(self, corpus: Corpus, question: str, ranked: list[str]) -> list[str]:
         pairs = [(question, corpus.chunks[c].embed_text) for c in ranked if c in corpus.chunks]
