@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -12,12 +11,10 @@ from qa.backends import Answerer, ChatModelAnswerer, ExtractiveAnswerer
 from qa.chain import QAChain
 from qa.corpus import LiveCorpus
 from qa.embeddings import build_embeddings, cache_namespace, cached
-from qa.neighbours import WordNeighbours
 from qa.retrieve import HybridRetriever
 from qa.semantic import SentenceMatcher
 from qa.settings import BUNDLED_PLANS, Settings
 from qa.store import ChunkStore, open_client
-from qa.understand import Understanding
 
 EMBED_CACHE_DIRNAME = "embedding-cache"
 
@@ -38,11 +35,6 @@ def passage_embeddings(settings: Settings, index_dir: Path, *, shipped: bool = T
         namespace=settings.embedding_model,
         bundled=bundled_vectors(settings.embedding_model) if shipped else None,
     )
-
-
-def query_embedder(settings: Settings) -> Callable[[str], list[float]]:
-    """A question's vector by the configured model (the fast ONNX encoder is one per process)."""
-    return build_embeddings(settings.embedding_model, settings.fast_query_encoder).embed_query
 
 
 def open_store(settings: Settings, index_dir: Path) -> ChunkStore:
@@ -109,7 +101,6 @@ def build_chain(
         open_retriever(settings, index_dir, store, sentences),
         build_answerer(settings),
         max_question_chars=settings.max_question_chars,
-        understanding=Understanding(neighbours=WordNeighbours(query_embedder(settings))),
         answerability=answerability
         or Answerability.load(
             settings.answerability_model or MODEL_FILE, embedding_model=settings.embedding_model
