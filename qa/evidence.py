@@ -286,6 +286,7 @@ def features(
         path = hit.chunk.norm_path.lower()
         inside, heading = _matched(norm, path, weights, alternatives)
         of_kind, listed = named(norm, kind) if ask.listing or ask.whether else (0, 0)
+        retro = retrospective(Evidence(norm, path, 0.0))
         row = (
             inside / weight_total,
             heading / weight_total,
@@ -304,12 +305,13 @@ def features(
             float(end - start < 12 or "\n" in simplified.strip()),
             min(end - start, 300) / 100,
             float(i == 0),
-            float(future and retrospective(Evidence(norm, path, 0.0))),
+            float(future and retro),
             float(ask.definition and hit.chunk.kind == "glossary"),
             _matched(norm, "", head, alternatives)[0] / (sum(head.values()) or 1.0),
             sum(t in norm or t in path for t in focus) / (len(focus) or 1),
             sum(w for b, w in pairs.items() if b in norm) / (sum(pairs.values()) or 1.0),
             float(any(y in norm for y in ask.years)),
+            float(retro and not ask.achieved),
         )
         out.append(Sentence(rank, hit.chunk, start, end, 0.0, row[2], cosine, row))
     return out

@@ -37,6 +37,7 @@ FEATURES = (
     "focus",  # share of the question's two most specific plan words in the sentence or its heading
     "bigrams",  # weighted share of the two-character pieces of the question's words it holds
     "year",  # it names a year the question names
+    "results",  # it reports the last period's results and the question does not ask about them
 )
 
 # The hand-set weights this model replaced (the baseline eval/fit_ranker.py measures it against).
