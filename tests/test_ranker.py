@@ -69,9 +69,9 @@ def test_features_say_what_they_name(corpus: Corpus) -> None:
     assert column(listing, "rank") == pytest.approx(1 / 2) and column(rows[0], "rank") == 1.0
     assert column(listing, "list_items") == pytest.approx(2 / 3)  # three items, two 、
     assert column(listing, "kind_items") > 0 and column(short, "kind_items") == 0  # 莲麻公园 names a 公园
-    assert (
-        column(past, "past") == 1.0 and column(listing, "past") == 0.0
-    )  # a target asked: 十三五 is the past
+    # A target is asked for (以后): a 十三五 sentence reports the past.
+    assert column(past, "past") == 1.0 and column(listing, "past") == 0.0
+    assert column(past, "results") == 1.0 and column(listing, "results") == 0.0
     assert column(listing, "match_sentence") > column(short, "match_sentence")
     assert column(short, "short") == 1.0 and column(listing, "short") == 0.0
     assert column(past, "first") == 1.0 and column(listing, "first") == 0.0
