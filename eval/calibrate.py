@@ -9,6 +9,8 @@ never lowers the probability of answering, less never raises it, whatever the tu
 with their wording. The refusal threshold is the refusal-F1-best one (over questions) among those
 refusing at most 10% of the answerable ones, on 5-fold cross-validated probabilities (an item's parts in
 one fold; averaged over 10 shuffles of the folds), so it is not chosen on the predictions it was fitted to.
+Beside those figures the file records how a model fitted on the other tuning sets refuses each set's
+questions (`..._fitted_on_others`): near-misses of kinds one set lacks are what fresh questions bring.
 """
 
 from __future__ import annotations
@@ -198,8 +200,38 @@ def fit(
         "answerable_refused_cv": round(float(np.mean(refused[y == 1])), 4),
         "unanswerable_refused_cv": round(float(np.mean(refused[y == 0])), 4),
     }
+    stats.update(transfer(x, y, directions, keys, c))
     answerability = Answerability(weights, round(bias, 4), threshold, tuple(sources))
     return answerability, stats
+
+
+def transfer(
+    x: np.ndarray, y: np.ndarray, directions: Sequence[int], keys: Sequence[str], c: float
+) -> dict[str, float]:
+    """How a model fitted on the other tuning sets (its threshold chosen on them) refuses each set's
+    questions: whether the decision carries to questions written apart from those it was fitted on, which
+    cross-validation within the pooled sets cannot tell (a set's own kinds are in every fold)."""
+    sets = np.array([k.partition(":")[0] if ":" in k else "" for k in keys])
+    out: dict[str, float] = {}
+    for name in sorted(set(sets)):
+        train, test = sets != name, sets == name
+        if not name or not train.any() or len(set(y[train])) < 2:
+            continue
+        model = MonotoneLogistic(directions, c).fit(x[train], y[train])
+        threshold = best_threshold(
+            model.predict_proba(x[train]), y[train], [k for k, t in zip(keys, train, strict=True) if t]
+        )
+        best: dict[str, tuple[int, float]] = {}  # a question is answered when any part of it is
+        for key, label, p in zip(np.array(keys)[test], y[test], model.predict_proba(x[test]), strict=True):
+            best[key] = (int(label), max(best.get(key, (0, 0.0))[1], float(p)))
+        for label, what in ((1, "answerable"), (0, "unanswerable")):
+            ps = [p for lab, p in best.values() if lab == label]
+            if ps:
+                stem = name.removesuffix(".jsonl")
+                out[f"{what}_refused_on_{stem}_fitted_on_others"] = round(
+                    float(np.mean(np.array(ps) < threshold)), 4
+                )
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,17 @@ _ASKS_FIGURE = re.compile(
     re.I,
 )
 _ASKS_WHEN = re.compile(r"哪一年|哪年|什么时候|何时|几月|几号|what year|\bwhen\b", re.I)
+# A day or month asked for (几月几号, 哪天, on what date): the plans set years and periods, so only a clause
+# naming a month or a day gives it.
+_ASKS_DATE = re.compile(
+    r"几月|几号|几日|哪天|哪一天|哪日|哪一日|哪个月|哪一个月|具体日期|什么日子"
+    r"|\b(?:what|which|exact|opening|start) (?:date|day|month)\b|\bon what day\b",
+    re.I,
+)
+_DATE = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:份|底|初|中旬|下旬|上旬)?|\d{1,2}[日号]")
+# 几 that says "a few", not "how many": a demonstrative's (这几年, 那几个, 的几个片区是哪些) or "a few more"
+# (多几家, 多整几个, 再建几个): the question asks which or whether, not a count.
+_A_FEW = re.compile(r"(?:[这那的]|(?:多|再)[\u4e00-\u9fff]?)几(?=[个张所家条座项台种点天年万千百十间])")
 _ASKS_LIST = re.compile(
     r"哪些|哪几|有什么|有啥|包括|包含|分别|什么样|哪.{0,4}(?:项目|措施|地方|设施)"
     r"|哪[两三四五六七八九十]+[个项类种条家所座大批间]"
@@ -35,6 +46,13 @@ _ASKS_WHETHER = re.compile(
 )
 _ASKS_DEFINITION = re.compile(
     r"是什么|什么是|是指|指什么|指的是|什么意思|意思|含义|定义|解释|\bwhat (?:is|are|does)\b|\bmean|\bdefin",
+    re.I,
+)
+# Which is best, or worth buying or visiting (最值得买, 哪间最好, which is the best): a plan sets targets and
+# lists projects; it ranks or recommends nothing, so no clause of it gives such an answer.
+_ASKS_OPINION = re.compile(
+    r"最值得|值得买|值得去|值不值得|哪.{0,4}(?:最好|比较好|更好)|最好的是|推荐一下|求推荐|有什么推荐|"
+    r"\b(?:the best|worth (?:buying|visiting|it)|recommend\w*|cheapest)\b",
     re.I,
 )
 _ASKS_WHO = re.compile(r"是谁|谁是|叫什么名字的人|\bwho\b", re.I)
@@ -147,6 +165,8 @@ class Ask:
     whether: bool = False  # whether something is (or will be) there: a yes-or-no question
     definition: bool = False  # what a term means (是什么, 是指, what is)
     place: str | None = None  # the kind of place a 'where' question names (镇 of 哪个镇), if any
+    date: bool = False  # a month or day (几月几号, what date): no year alone gives it
+    opinion: bool = False  # which is best or worth buying: what no plan says
 
 
 def parse_ask(question: str) -> Ask:
@@ -161,10 +181,12 @@ def parse_ask(question: str) -> Ask:
     place = _ASKS_PLACE.search(q)
     past = bool(years) and all(y < PLAN_START for y in years)  # 到2020年底: a result, not a target
     return Ask(
-        figure=bool(_ASKS_FIGURE.search(q)),
+        figure=bool(_ASKS_FIGURE.search(_A_FEW.sub("", q))),
         unit=unit,
         years=years,
         when=bool(_ASKS_WHEN.search(q)),
+        date=bool(_ASKS_DATE.search(q)),
+        opinion=bool(_ASKS_OPINION.search(q)),
         who=bool(_ASKS_WHO.search(q)),
         target=bool(_ASKS_TARGET.search(q)) and not past,
         achieved=bool(_ASKS_ACHIEVED.search(q)) or past,
@@ -246,6 +268,11 @@ def names_place(kind: str, text: str) -> bool:
     return re.search(rf"[\u4e00-\u9fff][^\W\d城乡村小各全本该每个和及等、]{kind}", text) is not None
 
 
+def gives_date(text: str) -> bool:
+    """Whether a text names a month or a day (7月1日, 6月底), not only a year."""
+    return _DATE.search(text) is not None
+
+
 def retrospective(sentence: Evidence) -> bool:
     """A sentence reporting results of the last plan period rather than setting targets."""
     return all(word in sentence.path for word in _RETROSPECTIVE) or (
@@ -259,9 +286,10 @@ def answered(ask: Ask, evidence: list[Evidence], min_coverage: float, focus: tup
     A figure question needs a sentence that states a figure (with the unit asked) and itself speaks to the
     question (coverage ≥ min_coverage) — not a figure about something else next to the topic. The figure
     must be for the time asked: a target question is not answered by a 十三五 result, nor a 2035 question by
-    a 2025 figure. A 'when' question needs a year, a 'who' question the person's title in the evidence.
+    a 2025 figure. A 'when' question needs a year, a date question a month or day, a 'who' question the
+    person's title in the evidence; a question asking which is best is answered by no plan sentence.
     """
-    if not evidence:
+    if not evidence or ask.opinion:
         return False
     pool = evidence
     if ask.figure:
@@ -270,8 +298,10 @@ def answered(ask: Ask, evidence: list[Evidence], min_coverage: float, focus: tup
             pool = [s for s in pool if any(t in s.text.lower() or t in s.path.lower() for t in focus)]
         if ask.target and not ask.achieved:
             pool = [s for s in pool if not retrospective(s)]
-    if ask.when:
+    if ask.when and not ask.date:  # a day asked is given by 6月18日 without its year
         pool = [s for s in pool if _YEAR.search(s.text)]
+    if ask.date:
+        pool = [s for s in pool if gives_date(s.text)]
     if ask.who:
         pool = [s for s in pool if s.coverage >= 0.99]
     if ask.place:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from qa.absence import lacking, plans_text, spellings
-from qa.ask import Ask, gives_figure, is_unit, names_place, parse_ask
+from qa.absence import QUESTION_WORDS, lacking, plans_text, spellings
+from qa.ask import Ask, gives_date, gives_figure, is_unit, names_place, parse_ask
 from qa.ask import Evidence as AskEvidence
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence, frames
@@ -22,7 +22,6 @@ from qa.script import to_simplified
 from qa.types import Hit
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-_QUESTION = re.compile(r"哪|几|多少|什么|怎|啥|咋|谁|吗|呢|\d")
 ELSEWHERE = 0.5  # credit for an asked thing named in the sentence or its heading but not the giving clause
 
 
@@ -39,12 +38,12 @@ def giving(
 
     A question asking for no particular kind (a summary, a yes-or-no) is given what it asks by any quote.
     """
-    if not gives:
-        return 0.0
     ask = parse_ask(query.text)
+    if not gives or ask.opinion:
+        return 0.0
     # Measured on the tuning sets: for a question asking no kind (a summary, a yes-or-no), how much of it the
     # quote names told answerable from near-miss parts no better than chance (AUC 0.49), so it is 1 here.
-    if not (ask.figure or ask.when or ask.place):
+    if not (ask.figure or ask.when or ask.date or ask.place):
         return 1.0
     # An English question's words reach the clause only through dictionary glosses, which miss the plans'
     # wording (old buildings: 既有住宅): graded, 7 answerable English parts of the tuning sets lost against
@@ -93,7 +92,7 @@ def asked_about(query: Query, terms: Mapping[str, float]) -> dict[str, float]:
         for w in words(query.text)
         if w in terms
         and len(w) >= 2
-        and not _QUESTION.search(w)
+        and not QUESTION_WORDS.search(w)
         and not frames(w)
         and not is_unit(w)
         and word_tag(w) != "ns"
@@ -101,9 +100,10 @@ def asked_about(query: Query, terms: Mapping[str, float]) -> dict[str, float]:
 
 
 def kind_given(ask: Ask, clause: str) -> bool:
-    """Whether a clause gives every kind of answer the question asks for (a figure, a year, a place)."""
+    """Whether a clause gives every kind of answer asked for (a figure, a year, a day, a place)."""
     return (
         (not ask.figure or gives_figure(ask, AskEvidence(clause, "", 1.0)))
-        and (not ask.when or _YEAR.search(clause) is not None)
+        and (not ask.when or ask.date or _YEAR.search(clause) is not None)
+        and (not ask.date or gives_date(clause))
         and (not ask.place or names_place(ask.place, clause))
     )

@@ -93,6 +93,13 @@ def test_a_compound_is_found_by_its_parts_only_where_they_cover_it() -> None:
     assert lacking("摩天轮", {}, text) == 1.0
 
 
+def test_a_thing_named_by_its_number_is_found_only_whole(corpus: Corpus) -> None:
+    text = "推进地铁14号线二期建设，优化12条公交线路。"
+    assert lacking("14号线", {}, text) == 0.0
+    assert lacking("12路", {}, text) == 1.0  # its 12 is in the text, but no 12路
+    assert absent_share(corpus, "从化的99路公交车会不会延长到地铁站？", "conghua") > 0.3
+
+
 def test_a_verbal_noun_is_not_a_concept_as_residents_word_actions_freely(corpus: Corpus) -> None:
     assert not names_a_thing("检查") and not names_a_thing("建设")
     text = "从化区这个五年规划定下来以后，有没有人回头检查做得怎么样？"

@@ -233,3 +233,26 @@ def test_load_refuses_a_weight_against_its_signals_direction(tmp_path: Path) -> 
     path.write_text(json.dumps({"weights": {"coverage": 1.0, "year": 2.0}, "bias": 0.0}), encoding="utf-8")
     with pytest.raises(ValueError, match=r"answerability\.json.*year"):
         Answerability.load(path)
+
+
+def test_transfer_reports_each_set_refused_by_a_model_fitted_on_the_others() -> None:
+    # Set a's near-misses look like set b's (low coverage): a model fitted on b refuses them. Set b's own
+    # near-misses have high coverage and are told apart only by semantic, which set a never varies.
+    rng = np.random.default_rng(3)
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    groups: list[str] = []
+    for name in ("a", "b"):
+        for i in range(60):
+            answerable = i % 2
+            values = dict.fromkeys(Signals.names(), 0.5)
+            values["coverage"] = 0.3 + 0.4 * answerable + rng.normal(0, 0.05)
+            if name == "b" and not answerable and i % 4 == 0:
+                values["coverage"] = 0.7  # looks answerable by coverage
+            rows.append([values[n] for n in Signals.names()])
+            labels.append(answerable)
+            groups.append(f"{name}.jsonl:{i}")
+    _, stats = fit(rows, labels, ["a.jsonl", "b.jsonl"], groups, repeats=1)
+    assert stats["unanswerable_refused_on_a_fitted_on_others"] >= 0.9
+    assert stats["answerable_refused_on_a_fitted_on_others"] <= 0.1
+    assert 0.3 <= stats["unanswerable_refused_on_b_fitted_on_others"] <= 0.7  # its high-coverage half passes

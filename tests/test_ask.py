@@ -171,3 +171,55 @@ def test_a_where_question_naming_a_kind_of_place_needs_such_a_place_named() -> N
     assert not answered(ask, [Evidence("重点推动赣广高铁、广河高铁等战略要道规划建设", TARGETS, 0.5)], 0.0)
     assert not answered(ask, [Evidence("推进新型城镇化,各镇街协同发展", TARGETS, 0.5)], 0.0)  # 城镇, 各镇
     assert answered(ask, [Evidence("在太平镇设置赣广高铁从化站", TARGETS, 0.5)], 0.0)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "從化荔枝節幾月幾號開幕？",
+        "新图书馆哪天开放？",
+        "On what date will the new hospital start seeing patients?",
+    ],
+)
+def test_a_day_or_month_asked_is_not_given_by_a_year(question: str) -> None:
+    ask = parse_ask(question)
+    assert ask.date
+    assert not answered(ask, [Evidence("到2025年建成区儿童医院并投入使用", TARGETS, 0.5)], 0.0)
+    assert answered(ask, [Evidence("荔枝文化旅游节于6月18日开幕", TARGETS, 0.5)], 0.0)
+    assert not parse_ask("地铁11号线是哪一年开通的？").date
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "荔湾看病的地方以后会多几家吗？",
+        "能不能多整几个小公园？",
+        "重点要搞的几个文化片区是哪些？",
+        "这几年有哪些名校过来办了分校？",
+    ],
+)
+def test_a_few_is_not_how_many(question: str) -> None:
+    # 多几家 / 的几个 / 这几年: a few more, these few; the question asks whether or which, not a count
+    assert not parse_ask(question).figure
+
+
+@pytest.mark.parametrize("question", ["从化有几家三甲医院？", "每千人有几个医生？", "要新增多少个停车位？"])
+def test_how_many_still_asks_a_figure(question: str) -> None:
+    assert parse_ask(question).figure
+
+
+@pytest.mark.parametrize(
+    ("question", "opinion"),
+    [
+        ("从化哪个小区的学位房最值得买？", True),
+        ("荔湾哪间中学最好？", True),
+        ("Which is the best hospital in Liwan?", True),
+        ("从化有什么好玩的特色小镇？", False),
+        ("从化怎么打造大湾区最美婚庆旅游目的地？", False),
+    ],
+)
+def test_which_is_best_is_answered_by_no_plan_sentence(question: str, opinion: bool) -> None:
+    ask = parse_ask(question)
+    assert ask.opinion is opinion
+    evidence = [Evidence("严格落实小区配套建设幼儿园政策，合理布点幼儿园并增加学位供给", TARGETS, 0.5)]
+    assert answered(ask, evidence, 0.0) is not opinion

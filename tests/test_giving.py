@@ -58,3 +58,9 @@ def test_no_kind_given_is_zero_and_a_question_asking_no_kind_is_given_by_any_quo
     elderly = quoted(corpus, "每千名老人养老床位数", "36.2张")
     assert graded(corpus, "每千名老人养老床位数要达到多少张？", elderly, gives=False) == 0.0
     assert graded(corpus, "荔湾的养老服务有什么规划？", elderly) == 1.0
+
+
+def test_a_quote_gives_nothing_to_a_question_asking_which_is_best_or_what_day(corpus: Corpus) -> None:
+    elderly = quoted(corpus, "每千名老人养老床位数", "36.2张")
+    assert graded(corpus, "荔湾哪间养老院最值得去？", elderly) == 0.0
+    assert graded(corpus, "荔湾的养老院哪天开放？", elderly) == 0.0
