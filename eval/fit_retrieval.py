@@ -52,7 +52,7 @@ class Recording(HybridRetriever):
     same searches can be fused again under other weights without searching again."""
 
     _calls: list[dict[str, Any]] = PrivateAttr(default_factory=list)
-    _lists: dict[tuple[str, tuple[str, ...] | None, str], Rankings] = PrivateAttr(default_factory=dict)
+    _lists: dict[tuple[bytes, tuple[str, ...] | None, str], Rankings] = PrivateAttr(default_factory=dict)
 
     def search(
         self,
@@ -70,7 +70,7 @@ class Recording(HybridRetriever):
         self, corpus: Corpus, vector: list[float], doc_ids: tuple[str, ...] | None, words: str
     ) -> Rankings:
         """The lists found for these arguments before, else found now."""
-        key = (np.asarray(vector, dtype=np.float32).tobytes().hex()[:32], doc_ids, words)
+        key = (np.asarray(vector, dtype=np.float32).tobytes(), doc_ids, words)
         if key not in self._lists:
             self._lists[key] = super().rankings(corpus, vector, doc_ids, words)
         return self._lists[key]
