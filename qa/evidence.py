@@ -299,7 +299,7 @@ def features(
             hit.dense_score,
             float(wants_number and _DIGIT.search(norm) is not None),
             min(listed, 3) / 3 if ask.listing else 0.0,
-            min(listed, 3) / 3 if ask.whether else 0.0,
+            min(listed, 3) / 3 if ask.whether and not ask.listing else 0.0,
             min(of_kind, 3) / 3 if ask.listing or ask.whether else 0.0,
             float(bool(ask.unit) and not ask.guessed and gives_figure(ask, Evidence(norm, "", 1.0))),
             float(end - start < 12 or "\n" in simplified.strip()),

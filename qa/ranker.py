@@ -25,7 +25,7 @@ FEATURES = (
     "dense_score",  # the passage's cosine to the question
     "number",  # a number is asked and the sentence holds a digit
     "list_items",  # a list is asked and the sentence lists items (up to 3, scaled to 1)
-    "whether_items",  # "is there" is asked and the sentence lists items
+    "whether_items",  # "is there" is asked (not a list) and the sentence lists items
     "kind_items",  # things of the kind asked the sentence names (up to 3, scaled to 1)
     "unit",  # the sentence gives a figure in the unit asked
     "short",  # a lead phrase alone, or a table's caption and unit line
@@ -73,6 +73,9 @@ class Ranker:
         z = self.intercept + sum(
             w * (x - m) / s for w, x, m, s in zip(self.weights, row, self.mean, self.scale, strict=True)
         )
+        # Equal evidence scores equal whatever order its parts were added in: the stable sort then keeps
+        # the passages' order (as the hand-weighted sum did) instead of a rounding error's.
+        z = round(z, 9)
         if not self.logistic:
             return z
         return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
