@@ -238,6 +238,14 @@ class Corpus:
         ]
         rest = _ENGLISH_PLACE.sub(" ", question)  # a name before "District" is counted once, above
         named += [w for w in _CAPITALISED.findall(rest) if self._elsewhere(w.lower())]
+        if not named and not any(re.search(rf"\b{re.escape(a)}\b", text) for a in ours if a.isascii()):
+            # An English question naming a neighbour by its pinyin (Nansha's plans) and none of our districts
+            # asks about that neighbour: its words are English (no plan words to compare around it).
+            named += [
+                name
+                for short, (name, _) in self._neighbours.items()
+                if re.search(rf"\b{romanise(short)}\b", rest.lower())
+            ]
         # 某话区 typed for 某化区 sounds the same: a slip of the input method, not another district
         return [n for n in dict.fromkeys(named) if not {n, short_name(n), romanise(short_name(n))} & ours]
 

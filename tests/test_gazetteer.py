@@ -42,6 +42,24 @@ def test_a_neighbour_named_by_its_short_name_is_another_plans(
     assert named in corpus.unknown_districts(question)
 
 
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("What are Nansha's plans for a new cruise terminal?", "南沙区"),
+        ("What is Panyu's GDP target?", "番禺区"),
+    ],
+)
+def test_an_english_question_about_a_neighbour_names_it_by_its_pinyin(
+    corpus: Corpus, question: str, named: str
+) -> None:
+    assert named in corpus.unknown_districts(question)
+
+
+def test_an_english_question_naming_our_district_beside_a_neighbour_is_ours(corpus: Corpus) -> None:
+    # The Liwan plan writes about working with Nansha: the plan we hold may answer it.
+    assert corpus.unknown_districts("How will Liwan work with Nansha?") == []
+
+
 def test_a_neighbour_the_plans_write_about_that_thing_is_not_elsewhere(corpus: Corpus) -> None:
     # 从化's plan has 黄埔—从化产业共建合作区: a question about it is for that plan
     assert corpus.unknown_districts("黄埔那个产业共建合作区搞什么？") == []
