@@ -27,7 +27,7 @@ from qa.answerability import EMBEDDING_SIGNALS, LEXICAL, MODEL_FILE, Answerabili
 from qa.chain import QAChain
 
 TUNING_SETS = ("eval/qa.jsonl", "eval/resident.jsonl")
-HOLDOUTS = ("qa_holdout", "resident_holdout")
+HOLDOUTS = ("holdout", "resident_val")  # never fitted on: the holdouts and the validation set
 # Issue 11 allows at most 10% of answerable questions refused.
 REFUSAL_BUDGET = 0.10
 REPEATS = 10  # shuffles of the cross-validation folds the threshold is chosen over
@@ -248,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = args.qa or [Path(p) for p in TUNING_SETS]
     if any(h in p.name for p in paths for h in HOLDOUTS):
-        parser.error("holdout sets are never used for fitting")
+        parser.error("holdout and validation sets are never used for fitting")
     settings = Settings()
     # The signals do not depend on the model; a neutral one lets a file whose weights no longer load be
     # refitted (the rule refusals still show as probability 0).

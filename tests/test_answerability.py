@@ -77,7 +77,11 @@ def test_shipped_model_loads_and_names_only_known_signals() -> None:
     model = Answerability.load()
     assert model.weights and set(model.weights) <= set(Signals.names())
     assert 0.0 < model.threshold < 1.0
-    assert model.trained_on and not {"qa_holdout.jsonl", "resident_holdout.jsonl"} & set(model.trained_on)
+    assert model.trained_on and not {
+        "qa_holdout.jsonl",
+        "resident_holdout.jsonl",
+        "resident_val.jsonl",
+    } & set(model.trained_on)
     assert MODEL_FILE.is_file()
 
 
