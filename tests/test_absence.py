@@ -124,3 +124,14 @@ def test_a_year_within_a_five_year_plan_the_passages_name_is_seen(corpus: Corpus
     chunk = next(c for c in corpus.chunks.values() if "十三五" in c.norm and "2018" not in c.norm)
     assert unseen_year("2016-2018年新增了多少学位？", [Hit(chunk, 1.0)]) == 0.0
     assert unseen_year("2011年新增了多少学位？", [Hit(chunk, 1.0)]) == 1.0
+
+
+@pytest.mark.parametrize("word", ["骑车", "放学", "关门", "看病", "近视"])
+def test_what_residents_do_or_feel_is_not_a_concept_though_jieba_tags_it_a_noun(word: str) -> None:
+    assert not names_a_thing(word)  # 词林 files every sense under actions, activities, states or features
+
+
+def test_an_everyday_activity_the_plans_never_word_leaves_the_question_present(corpus: Corpus) -> None:
+    # 放学 is never written in the plan; the question asks about 学校, which it holds.
+    assert absent_share(corpus, "从化的学校放学以后有没有托管的地方？", "conghua") < 0.5
+    assert absent_share(corpus, "从化会不会建个动物园，周末带小孩去看看动物？", "conghua") > 0.3
