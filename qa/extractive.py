@@ -39,6 +39,7 @@ from qa.lead import (
 )
 from qa.periods import label as plan_label
 from qa.periods import topic_of
+from qa.places import english_name
 from qa.prompts import INSTRUCTION, NOT_MENTIONED, PLAN_SAYS, SECTION_IS, phrase
 from qa.ranker import shipped
 from qa.retrieve import Route
@@ -196,7 +197,11 @@ def extract(
         if inside and all(s.chunk.id != inside[0].chunk.id for s in chosen):
             chosen = inside[:1] + chosen[:1]  # the section named is quoted: its heading is cited by it
         place, gives = found or chosen[0].chunk, gives or found is not None
-        district = to_script(place.district, script)
+        district = (
+            english_name(to_simplified(place.district))
+            if script == "en"
+            else to_script(place.district, script)
+        )
         ids = list(dict.fromkeys(s.chunk.id for s in chosen))
         # The heading is cited by its own passage: verification finds its numbers (1.整合…) there.
         cite = f" [{ids.index(place.id) + 1}]" if place.id in ids else ""

@@ -142,6 +142,7 @@ def test_an_english_where_answer_spaces_the_plans_heading_and_ends_in_english(ch
     assert not answer.refused
     first = answer.text.split("\n")[0]
     assert first.startswith("This is covered in 第") and re.search(r"\) \[\d+\]\.$", first)  # cited
+    assert "(Conghua District)" in first  # the district in English, as the plan's heading cannot be
 
 
 @pytest.mark.parametrize(
