@@ -32,6 +32,7 @@ from pydantic import PrivateAttr
 from eval.dataset import Item, load_items
 from eval.metrics import recall_at, reciprocal_rank
 from eval.systems import chunk_passage
+from qa.chain import interleave
 from qa.corpus import Corpus
 from qa.fusion import FUSION_FILE, Fusion, Rankings
 from qa.retrieve import HybridRetriever, english
@@ -89,18 +90,6 @@ class Case:
     calls: tuple[dict[str, Any], ...]
     english: bool
     group: str
-
-
-def interleave(rows: Sequence[Sequence[Hit]]) -> list[Hit]:
-    """Hits of several parts, best of each first, without repeats (as the chain lists them)."""
-    out: list[Hit] = []
-    seen: set[str] = set()
-    for rank in range(max((len(r) for r in rows), default=0)):
-        for row in rows:
-            if rank < len(row) and row[rank].chunk.id not in seen:
-                seen.add(row[rank].chunk.id)
-                out.append(row[rank])
-    return out
 
 
 def score(retriever: Recording, case: Case, fusion: Fusion) -> tuple[float, float]:

@@ -274,7 +274,7 @@ class QAChain:
         reply = state.reply
         refused = reply is None or reply.refused
         citations = () if refused or reply is None else reply.citations
-        retrieved = _interleave([p.hits for p in state.parts])
+        retrieved = interleave([p.hits for p in state.parts])
         guidance = guide(
             _snapshot(state), state.question, state.district, state.script, retrieved, citations, refused
         )
@@ -309,8 +309,8 @@ def _snapshot(state: State) -> Corpus:
     return state.corpus
 
 
-def _interleave(rows: Sequence[Sequence[Hit]]) -> tuple[Hit, ...]:
-    """Hits of several parts, best of each first, without repeats."""
+def interleave(rows: Sequence[Sequence[Hit]]) -> tuple[Hit, ...]:
+    """Hits of several parts, best of each first, without repeats (as an answer lists what it retrieved)."""
     out: list[Hit] = []
     seen: set[str] = set()
     for rank in range(max((len(r) for r in rows), default=0)):

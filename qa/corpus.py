@@ -239,7 +239,7 @@ class Corpus:
         rest = _ENGLISH_PLACE.sub(" ", question)  # a name before "District" is counted once, above
         named += [w for w in _CAPITALISED.findall(rest) if self._elsewhere(w.lower())]
         if not named and not any(re.search(rf"\b{re.escape(a)}\b", text) for a in ours if a.isascii()):
-            # An English question naming a neighbour by its pinyin (Nansha's plans) and none of our districts
+            # An English question naming a neighbour by its pinyin (Moumou's plans) and none of our districts
             # asks about that neighbour: its words are English (no plan words to compare around it).
             named += [
                 name

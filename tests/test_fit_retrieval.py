@@ -13,8 +13,8 @@ from eval.fit_retrieval import (
     cross_validated,
     folds,
     grid,
-    interleave,
 )
+from qa.chain import interleave
 from qa.fusion import Fusion
 from qa.types import Chunk, Hit
 
