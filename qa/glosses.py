@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from qa.keywords import specificity, word_tag
 from qa.places import is_pinyin_name
-from qa.translate import _definitions
+from qa.translate import definitions
 
 _WORD = re.compile(r"[a-z][a-z\-]+(?='s\b)|[a-z][a-z\-]+")  # Liwan's: Liwan
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -76,7 +76,7 @@ def english_concepts(question: str) -> tuple[Concept, ...]:
 
 def _strict(word: str) -> tuple[str, ...]:
     """The headwords whose gloss is this word or its dictionary form (women: woman, relocated: relocate)."""
-    index = _definitions()
+    index = definitions()
     return tuple(dict.fromkeys(h for f in _forms(word) for h in index.get(f, [])))
 
 
@@ -103,7 +103,7 @@ def _singular(word: str) -> str:
 def _broad() -> dict[str, tuple[str, ...]]:
     """English word → headwords with a short gloss holding it (brand → 品牌 by "brand name")."""
     index: dict[str, dict[str, None]] = {}
-    for gloss, heads in _definitions().items():
+    for gloss, heads in definitions().items():
         for word in gloss.split():
             index.setdefault(word, {}).update(dict.fromkeys(heads))
     return {w: tuple(h) for w, h in index.items()}

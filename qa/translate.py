@@ -105,7 +105,7 @@ def dictionary() -> Dictionary:
 
 
 @lru_cache(maxsize=1)
-def _definitions() -> dict[str, list[str]]:
+def definitions() -> dict[str, list[str]]:
     """English gloss word → Simplified headwords whose definition is (or starts with) that word."""
     return dictionary().strict
 
@@ -219,7 +219,7 @@ def english_terms(
     """
     vocab = set(vocabulary)
     d = dictionary()
-    _definitions()  # what the chain's warm-up loads for others' look-ups too
+    definitions()  # what the chain's warm-up loads for others' look-ups too
     # A word CC-CEDICT lacks that reads as pinyin is a romanised name: the plans' own spelling, if any.
     tokens = _WORD.findall(question.lower())
     spelled = [w for w in tokens if w not in d.glosses and is_pinyin_name(w)]

@@ -14,7 +14,7 @@ from qa.prompts import CANNOT_ANSWER_PHRASE
 from qa.question import carry_context
 from qa.script import detect_script, to_simplified
 from qa.serialize import answer_json
-from qa.translate import _definitions
+from qa.translate import definitions
 from qa.verify import QUOTE, verify
 from tests.fakes import BigramEmbeddings
 from tests.ui_index import plans_chain
@@ -108,9 +108,9 @@ def test_comparison_embeds_the_question_once_for_both_districts(chain: QAChain) 
 
 
 def test_warm_up_also_loads_the_dictionary_for_english_questions(chain: QAChain) -> None:
-    _definitions.cache_clear()
+    definitions.cache_clear()
     assert chain.warm_up("从化区的发展目标").citations
-    assert _definitions.cache_info().currsize == 1
+    assert definitions.cache_info().currsize == 1
 
 
 def test_unanswerable_question_is_refused_with_nearest_sections(chain: QAChain) -> None:
