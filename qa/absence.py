@@ -20,11 +20,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 from qa.cilin import names_no_thing
 from qa.corpus import Corpus
-from qa.evidence import Query, Sentence, frames
+from qa.evidence import Query, Sentence
 from qa.glosses import english_concepts
 from qa.keywords import tokenize, word_tag, words
 from qa.periods import stated_periods
 from qa.script import to_simplified
+from qa.terms import frames
 from qa.translate import plan_words
 from qa.types import PERIOD_SEP, Hit
 

@@ -11,13 +11,14 @@ from datetime import date
 
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import Query, Sentence, question_terms, score_sentences
+from qa.evidence import Query, Sentence, score_sentences
 from qa.extractive import extract
 from qa.keywords import tokenize
 from qa.retrieve import Route
 from qa.script import detect_script, to_script, to_simplified
 from qa.sentences import sentence_spans
 from qa.statements import Cues, Figure, Kind, classify, clause_around, figures
+from qa.terms import question_terms
 from qa.types import Chunk, Hit, Script
 
 HITS_PER_QUERY = 8  # passages looked at per query and plan: the topic's and each of its parts'

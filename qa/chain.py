@@ -19,7 +19,7 @@ from qa.answerability import Answerability
 from qa.backends import Answerer, ExtractiveAnswerer, Part, Reply, Request, timed
 from qa.catalog import ask_about
 from qa.corpus import Corpus
-from qa.evidence import Query, Similarity, question_terms
+from qa.evidence import Query, Similarity
 from qa.extractive import extract
 from qa.periods import quoted_from
 from qa.prompts import PART_NOT_FOUND, TOO_LONG, phrase
@@ -28,6 +28,7 @@ from qa.retrieve import HybridRetriever, Route, expand_query, route
 from qa.script import detect_script
 from qa.semantic import SentenceMatcher, chunk_sentences
 from qa.suggest import guide, refusal_text
+from qa.terms import question_terms
 from qa.types import Answer, Hit, Script
 from qa.understand import Reading, Understanding
 from qa.verify import MARKUP, QUOTE

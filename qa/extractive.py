@@ -17,16 +17,10 @@ from qa.evidence import (
     Sentence,
     about,
     as_evidence,
-    asked_kind,
-    asking,
     covered,
-    focus_terms,
-    frames,
     named,
     pick,
-    question_terms,
     score_sentences,
-    weigh,
 )
 from qa.keywords import cut
 from qa.lead import (
@@ -45,6 +39,7 @@ from qa.ranker import shipped
 from qa.retrieve import Route
 from qa.script import to_script, to_simplified
 from qa.signals import signals
+from qa.terms import asked_kind, asking, focus_terms, frames, question_terms, weigh
 from qa.types import Chunk, Citation, Hit, Script
 from qa.verify import MARKER
 

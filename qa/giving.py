@@ -15,10 +15,11 @@ from qa.absence import QUESTION_WORDS, lacking, plans_text, spellings
 from qa.ask import Ask, gives_date, gives_figure, is_unit, names_place, parse_ask
 from qa.ask import Evidence as AskEvidence
 from qa.corpus import Corpus
-from qa.evidence import Query, Sentence, frames
+from qa.evidence import Query, Sentence
 from qa.keywords import word_tag, words
 from qa.lead import clauses
 from qa.script import to_simplified
+from qa.terms import frames
 from qa.types import Hit
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from qa.cilin import synonym_groups
-from qa.evidence import frames
 from qa.keywords import specificity, tokenize, words
 from qa.lexicon import Lexicon, in_plans
 from qa.neighbours import WordNeighbours, names_a_thing, spelled_alike
 from qa.script import to_simplified
+from qa.terms import frames
 
 # 词林 major classes whose words frame a question rather than name its topic: C time and space (以后 → 今后,
 # 事后), G mental acts (知道 → 了解), K function words, L greetings. Their synonyms only add noise to search.

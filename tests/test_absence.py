@@ -7,8 +7,9 @@ import pytest
 from qa.absence import absent, document_texts, lacking, names_a_thing, unseen_year
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import Query, Sentence, question_terms
+from qa.evidence import Query, Sentence
 from qa.periods import stated_periods
+from qa.terms import question_terms
 from qa.types import Hit, Script
 from tests.ui_index import plans_chain
 

@@ -11,10 +11,11 @@ import pytest
 from qa.ask import parse_ask
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import Sentence, asked_kind, asked_words, frames, named, score_sentences, weigh
+from qa.evidence import Sentence, named, score_sentences
 from qa.extractive import RUNNER_QUOTE, ahead, comparison_topic, compose
 from qa.lead import MAX_QUOTE
 from qa.script import to_simplified
+from qa.terms import asked_kind, asked_words, frames, weigh
 from qa.translate import english_terms
 from qa.types import Chunk, Hit
 from tests.ui_index import plans_chain

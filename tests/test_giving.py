@@ -6,8 +6,9 @@ import pytest
 
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import Query, Sentence, question_terms
+from qa.evidence import Query, Sentence
 from qa.giving import giving
+from qa.terms import question_terms
 from qa.types import Hit
 from tests.ui_index import plans_chain
 

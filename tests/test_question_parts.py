@@ -8,9 +8,9 @@ import pytest
 
 from ingest.index import Indexer
 from qa.corpus import Corpus
-from qa.evidence import question_terms
 from qa.question import carry_context, is_follow_up, parts, within_message
 from qa.store import ChunkStore, open_client
+from qa.terms import question_terms
 from qa.types import DocumentInfo
 from qa.understand import Understanding
 from tests.fakes import BigramEmbeddings
