@@ -81,6 +81,7 @@ def test_shipped_model_loads_and_names_only_known_signals() -> None:
         "qa_holdout.jsonl",
         "resident_holdout.jsonl",
         "resident_val.jsonl",
+        "resident_val2.jsonl",
     } & set(model.trained_on)
     assert MODEL_FILE.is_file()
 
