@@ -48,7 +48,7 @@ class Group:
 
     key: str
     many: bool  # a list or definition question: its runner-ups are chosen with close_many
-    side: bool  # one side of a comparison (one sentence is quoted: no runner-ups)
+    side: bool  # one side of a comparison (left out when the runner-up shares are chosen)
     by_window: dict[int, tuple[list[Sentence], np.ndarray]]  # window → (sentences, labels)
 
 

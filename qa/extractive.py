@@ -161,7 +161,8 @@ def extract(
         rest = [s for s in scored if s.chunk.id not in plan.glossary_ids]
         chosen = definitions[:1] + pick(rest, max_quotes=1, max_chars=160)
     else:
-        chosen = pick(ahead(scored, ask), *_budget(ask)) or pick(scored, *_budget(ask))
+        candidates = on_topic(scored, terms, query.alternatives, ask)
+        chosen = pick(ahead(candidates, ask), *_budget(ask)) or pick(candidates, *_budget(ask))
         if chosen and ask.definition and chosen[0].chunk.kind == "glossary":
             # A glossary entry found by its words (not routed as a defined term): its parts after ；
             # define it too ("3", then "X"), so the entry is quoted whole.
@@ -242,6 +243,23 @@ def naming(chosen: list[Sentence], question: str, ask: Ask) -> list[Sentence]:
     return [s for s, n in zip(chosen, counts, strict=True) if n == most]
 
 
+def on_topic(
+    sentences: list[Sentence], terms: Mapping[str, float], alternatives: Mapping[str, set[str]], ask: Ask
+) -> list[Sentence]:
+    """The sentences without the glossary entries defining a term the question does not name: an entry is
+    about its term (“3+6”集团化办学), not the schools it happens to list (unless nothing else is left)."""
+    if ask.definition:
+        return sentences
+    words = [t for t in terms if not frames(t)]
+    kept = [s for s in sentences if s.chunk.kind != "glossary" or _names_term(s.chunk, words, alternatives)]
+    return kept or sentences
+
+
+def _names_term(chunk: Chunk, words: list[str], alternatives: Mapping[str, set[str]]) -> bool:
+    term = to_simplified(chunk.term or chunk.norm_path.rsplit(">", 1)[-1]).lower()
+    return any(w in term or any(a in term for a in alternatives.get(w, ())) for w in words)
+
+
 def ahead(sentences: list[Sentence], ask: Ask) -> list[Sentence]:
     """For a question about the plan's targets, the sentences that are not the last period's results."""
     if not ask.target or ask.achieved:
@@ -316,7 +334,11 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
             alternatives=query.alternatives,
             similarity=query.similarity,
         )
-        chosen = pick(ahead(scored, ask), max_quotes=1, max_chars=160) or pick(scored, 1, 160)
+        # Each side is answered as a question about it alone would be: a close runner-up is quoted too.
+        quotes, _, close = _budget(ask)
+        budget = (min(quotes, MAX_QUOTES), MAX_CHARS, close)
+        topical = on_topic(scored, terms, query.alternatives, ask)
+        chosen = pick(ahead(topical, ask), *budget) or pick(topical, *budget)
         label = to_script(plan_label(corpus, doc_id), script)  # 某某区, or 某某区（十五五） beside another
         if script == "en":  # an English answer's own words are English: its labels too
             label = english_label(label) + ": "

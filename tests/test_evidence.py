@@ -12,10 +12,10 @@ from qa.ask import parse_ask
 from qa.chain import QAChain
 from qa.corpus import Corpus
 from qa.evidence import Sentence, named, score_sentences
-from qa.extractive import RUNNER_QUOTE, ahead, comparison_topic, compose
+from qa.extractive import RUNNER_QUOTE, ahead, comparison_topic, compose, on_topic
 from qa.lead import MAX_QUOTE
 from qa.script import to_simplified
-from qa.terms import asked_kind, asked_words, frames, weigh
+from qa.terms import asked_kind, asked_words, frames, question_terms, weigh
 from qa.translate import english_terms
 from qa.types import Chunk, Hit
 from tests.ui_index import plans_chain
@@ -110,6 +110,38 @@ def test_a_question_about_targets_is_not_answered_from_the_last_periods_results(
     target = parse_ask("以后还在谋划哪条地铁？")
     assert target.target and ahead([opened, planned], target) == [planned]
     assert ahead([opened, planned], parse_ask("十三五期间开通了哪条地铁？")) == [opened, planned]
+
+
+def entry(term: str, text: str) -> Sentence:
+    path = f"附件2 > 名词解释 > {term}"
+    chunk = Chunk(
+        "g" + term, "doc", "plan", "区", (path,), 1, 1, 0, len(text), text, text, path, "glossary", term
+    )
+    return Sentence(0, chunk, 0, len(text), 1.0, 0.5)
+
+
+def test_a_glossary_entry_answers_only_questions_naming_its_term(corpus: Corpus) -> None:
+    groups = entry("“3+6”集团化办学", "即组建以广雅中学、真光中学等示范性高中为龙头的6个教育集团。")
+    works = sentence_in("加快推进真光中学高中部、广州四中高中部等项目建设。", "第八章 > 教育")
+    question = "荔湾哪几间中学在扩建？"
+    terms = question_terms(corpus, question)
+    assert on_topic([groups, works], terms, {}, parse_ask(question)) == [
+        works
+    ]  # it lists schools, is about 办学
+    named = "荔湾的集团化办学有哪些中学？"
+    assert on_topic([groups, works], question_terms(corpus, named), {}, parse_ask(named)) == [groups, works]
+    defined = "“3+6”集团化办学是什么意思？"  # a definition is asked: the glossary's own business
+    assert on_topic([groups], question_terms(corpus, defined), {}, parse_ask(defined)) == [groups]
+    assert on_topic([groups], terms, {}, parse_ask(question)) == [groups]  # nothing else: it stays
+
+
+def test_each_side_of_a_comparison_quotes_a_close_runner_up_as_a_question_about_it_would(
+    chain: QAChain,
+) -> None:
+    answer = chain.ask("从化跟荔湾对引进来的人才，住房这块都有啥说法？")
+    sides = to_simplified(answer.text).split("\n")
+    assert len(sides) == 2 and "英才计划" in sides[1]
+    assert "人才安居工程" in sides[1]  # a close second to 英才计划, which names no housing
 
 
 def test_english_words_the_plans_use_and_hyphenated_words_find_chinese_terms() -> None:
