@@ -222,11 +222,13 @@ class QAChain:
         corpus = _snapshot(state)
         found: list[Part] = []
         answer_ms = 0.0
-        for part in state.routed:
+        for i, part in enumerate(state.routed):
             search, plan = part.search, part.route
             vector = self.retriever.embed(search)
+            # A later part standing on its own is also searched together with the first part's subject.
+            context = state.routed[0].keywords if i and part.standalone == part.asked else None
             hits = self.retriever.search(
-                search, corpus=corpus, vector=vector, keywords=part.keywords, plan=plan
+                search, corpus=corpus, vector=vector, keywords=part.keywords, plan=plan, context=context
             )
             reading_begun = time.perf_counter()
             alternatives = self.understanding.alternatives(question_terms(corpus, search), corpus.idf)

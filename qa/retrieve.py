@@ -104,27 +104,46 @@ def _by_district(pool: list[Plan]) -> dict[str, list[Plan]]:
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+ENGLISH_WORDS = 3  # English words that make a question holding Chinese one asked in English
+EXPANDED_MEMORY = 256  # questions expand_query added terms to, recognised when they come back
+_expanded: dict[str, None] = {}
 
 
 def expand_query(corpus: Corpus, question: str) -> str:
     """Add Chinese search terms to an English question (CC-CEDICT, limited to words in the plans).
 
-    Idempotent: a question that already holds Chinese (an expanded one included) is left as it is, so the
-    chain and the retriever can both call it without doubling the terms.
+    An English question holding a Chinese name ("How many beds will 某某区 have?", as a follow-up is made
+    standalone) is expanded from its English words, with terms it does not already hold. Idempotent: a
+    question this function expanded is left as it is, so the chain and the retriever can both call it
+    without doubling the terms; so is a question that is mostly Chinese.
     """
-    if detect_script(question) != "en" or _HAN.search(question):
+    if detect_script(question) != "en" or question in _expanded:
+        return question
+    mixed = _HAN.search(question) is not None
+    if mixed and len(_LATIN_WORD.findall(question)) < ENGLISH_WORDS:
         return question
     from qa.translate import english_terms
 
-    terms = english_terms(question, corpus.idf.keys(), names=corpus.names)
-    return f"{question} {' '.join(terms)}" if terms else question
+    words = _HAN_RUN.sub(" ", question) if mixed else question
+    terms = english_terms(words, corpus.idf.keys(), names=corpus.names)
+    if mixed:
+        terms = [t for t in terms if t not in question]
+    if not terms:
+        return question
+    expanded = f"{question} {' '.join(terms)}"
+    if len(_expanded) >= EXPANDED_MEMORY:
+        _expanded.clear()
+    _expanded[expanded] = None
+    return expanded
 
 
 def english(question: str) -> bool:
     """Whether a question was asked in English (its Chinese search terms, if expanded, come after it)."""
     han = _HAN.search(question)
     head = question[: han.start()] if han else question
-    return len(re.findall(r"[A-Za-z]+", head)) >= 3
+    return len(_LATIN_WORD.findall(head)) >= ENGLISH_WORDS
 
 
 _QUOTED_TERM = re.compile(r"([“\"「『][^”\"」』]*[”\"」』])|[^“\"「『]+|.")
@@ -185,12 +204,14 @@ class HybridRetriever(BaseRetriever):
         vector: list[float] | None = None,
         keywords: str | None = None,
         plan: Route | None = None,
+        context: str | None = None,
     ) -> list[Hit]:
         """Ranked hits for a question from one snapshot (the current one unless given).
 
         `vector` is the question's embedding when the caller has it already; `keywords` what keyword search
         reads when it differs from the question (the question with synonyms and plan words added); `plan`
-        the question's route when the caller has worked it out (then `district` is not read).
+        the question's route when the caller has worked it out (then `district` is not read); `context` the
+        message's first part, for a later part that asks something of its own about the same subject.
         """
         k = k or self.k
         corpus = corpus if corpus is not None else self.corpus
@@ -203,9 +224,10 @@ class HybridRetriever(BaseRetriever):
         words = question if english(question) else keywords or question
         if plan.named and plan.doc_ids:
             words = _unnamed(corpus, words, plan.doc_ids)
+        shared = self._shared(corpus, question, words, context, plan)
         if plan.compare and len(plan.doc_ids) > 1:
             per_doc = [
-                self._search(corpus, question, vector, k, (doc_id,), plan.glossary_ids, words)
+                self._search(corpus, question, vector, k, (doc_id,), plan.glossary_ids, words, shared)
                 for doc_id in plan.doc_ids
             ]
             merged: list[Hit] = []
@@ -215,7 +237,22 @@ class HybridRetriever(BaseRetriever):
             for hits in per_doc:
                 merged.extend(h for h in hits if h.chunk.id not in seen)
             return merged[:k]
-        return self._search(corpus, question, vector, k, plan.doc_ids or None, plan.glossary_ids, words)
+        return self._search(
+            corpus, question, vector, k, plan.doc_ids or None, plan.glossary_ids, words, shared
+        )
+
+    def _shared(
+        self, corpus: Corpus, question: str, words: str, context: str | None, plan: Route
+    ) -> tuple[list[float], str] | None:
+        """The vector and keywords of a later part read together with its message's first part (None
+        without one): "从化的旅游排第几？以后还想争取什么示范区？" asks about tourism's 示范区."""
+        if not context or to_simplified(context) in to_simplified(question):
+            return None
+        joined = f"{context} {question}"
+        together = f"{context} {words}"
+        if plan.named and plan.doc_ids:
+            together = _unnamed(corpus, together, plan.doc_ids)
+        return self.embed(joined), together
 
     def _search(
         self,
@@ -226,9 +263,17 @@ class HybridRetriever(BaseRetriever):
         doc_ids: tuple[str, ...] | None,
         glossary_ids: tuple[str, ...],
         words: str,
+        shared: tuple[list[float], str] | None = None,
     ) -> list[Hit]:
         lists = self.rankings(corpus, vector, doc_ids, words)
-        fused = rrf(lists.ids(), k=self.fusion.rrf_k, weights=self.fusion.weights(english(question)))
+        weights: tuple[float, ...] = self.fusion.weights(english(question))
+        ranked_ids = lists.ids()
+        if shared is not None:
+            # The part's own lists and those read with the first part count alike: a passage both find
+            # comes first, one only the part's own words find still ranks beside one only the subject finds.
+            ranked_ids += self.rankings(corpus, shared[0], doc_ids, shared[1]).ids()
+            weights = (*weights, *weights)
+        fused = rrf(ranked_ids, k=self.fusion.rrf_k, weights=weights)
         boost = max(fused.values(), default=0.0) + 1.0
         for rank, chunk_id in enumerate(
             i for i in glossary_ids if doc_ids is None or corpus.chunks[i].doc_id in doc_ids

@@ -83,3 +83,16 @@ def test_a_question_typed_right_is_not_mended(chain: QAChain, question: str) -> 
     corpus = chain.retriever.corpus
     reading = chain.understanding.read(question, corpus.idf, corpus.names, corpus.version, corpus.pairs)
     assert reading.mended == ()
+
+
+def test_an_english_question_holding_a_chinese_name_is_expanded_from_its_english_words(
+    chain: QAChain,
+) -> None:
+    # "What about Liwan?" after an English question is made standalone with the district's Chinese name in it
+    corpus = chain.retriever.corpus
+    mixed = "What is 荔湾区's target for the road network density?"
+    search = expand_query(corpus, mixed)
+    assert search.startswith(mixed) and {"道路", "密度"} <= set(search[len(mixed) :].split())
+    assert expand_query(corpus, search) == search  # expanded once, however often it is asked
+    # a Chinese question quoting an English word is not read as English
+    assert expand_query(corpus, "荔湾区的GDP目标是多少？") == "荔湾区的GDP目标是多少？"
