@@ -34,8 +34,9 @@ from eval.metrics import recall_at, reciprocal_rank
 from eval.systems import chunk_passage
 from qa.chain import interleave
 from qa.corpus import Corpus
+from qa.english import english
 from qa.fusion import FUSION_FILE, Fusion, Rankings
-from qa.retrieve import HybridRetriever, english
+from qa.retrieve import HybridRetriever
 from qa.script import to_simplified
 from qa.types import Hit
 

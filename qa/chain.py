@@ -19,12 +19,13 @@ from qa.answerability import Answerability
 from qa.backends import Answerer, ExtractiveAnswerer, Part, Reply, Request, timed
 from qa.catalog import ask_about
 from qa.corpus import Corpus
+from qa.english import expand_query
 from qa.evidence import Query, Similarity
 from qa.extractive import extract
 from qa.periods import quoted_from
 from qa.prompts import PART_NOT_FOUND, TOO_LONG, phrase
 from qa.question import Turn, carry_context, clean_question, has_words, parts, within_message
-from qa.retrieve import HybridRetriever, Route, expand_query, route
+from qa.retrieve import HybridRetriever, Route, route
 from qa.script import detect_script
 from qa.semantic import SentenceMatcher, chunk_sentences
 from qa.suggest import guide, refusal_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.chain import QAChain
-from qa.retrieve import expand_query
+from qa.english import expand_query
 from qa.script import to_simplified
 from tests.ui_index import plans_chain
 
