@@ -43,8 +43,11 @@ from qa.terms import asked_kind, asking, focus_terms, frames, question_terms, we
 from qa.types import Chunk, Citation, Hit, Script
 from qa.verify import MARKER
 
+# "Where in the plan" asks for a section; "where in Conghua", "anywhere in its towns" ask for a place.
 _ASKS_WHERE = re.compile(
-    r"哪一章|哪章|哪一节|哪节|哪个章节|哪一部分|哪部分|which chapter|which section|where in", re.I
+    r"哪一章|哪章|哪一节|哪节|哪个章节|哪一部分|哪部分|which chapter|which section"
+    r"|\bwhere in (?:the |this |its )?(?:\w+(?:'s)? )?(?:plan|document|outline|text)\b",
+    re.I,
 )
 QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds nothing worth repeating
 # A runner-up quote supports the best one: its answering clause with little around it.

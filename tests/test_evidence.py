@@ -249,3 +249,19 @@ def test_a_which_section_answer_names_and_cites_the_section_asked(
     assert not answer.refused
     first = to_simplified(answer.text.split("\n")[0])
     assert heading in first and re.search(r"\[\d+\]", first)  # the heading, cited by its own passage
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("Where in the Liwan plan is elderly care covered?", True),
+        ("Where in Conghua will an international school come in?", False),  # a place, not a section
+        ("Is there anywhere in Conghua's towns to get counselling or mental-health support?", False),
+    ],
+)
+def test_where_in_the_plan_asks_for_a_section_and_where_in_a_district_for_a_place(
+    chain: QAChain, question: str, section: bool
+) -> None:
+    answer = chain.ask(question)
+    assert not answer.refused
+    assert answer.text.startswith("This is covered in") is section
