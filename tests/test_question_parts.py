@@ -219,3 +219,15 @@ def test_a_question_naming_only_a_district_continues_the_previous_topic(corpus: 
 def test_a_follow_up_comparing_with_another_district_keeps_both(corpus: Corpus, question: str) -> None:
     carried = carry_context(corpus, question, [("从化区的地铁几时通车？", "…")], 1)
     assert "从化区的地铁几时通车" in carried and question in carried
+
+
+def test_asking_for_the_details_leans_on_the_turn_before(
+    corpus: Corpus, understanding: Understanding
+) -> None:
+    # 具体 asks for the details of what was just asked about, in the district asked about
+    previous = "从化区的地铁几时通车？"
+    carried = standalone(corpus, understanding, "有哪些具体项目？", previous)
+    assert carried.startswith("从化区") and carried.endswith("有哪些具体项目？")
+    # a question naming its own district and topic stands on its own, details or not
+    own = "荔湾区白鹅潭商务区具体怎么建？"
+    assert standalone(corpus, understanding, own, previous) == own

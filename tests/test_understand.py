@@ -68,6 +68,8 @@ def test_colloquial_and_cantonese_words_are_standardised(lexicon: Lexicon, asked
         "紧急医疗救援中心建在哪里？",  # 紧 of 起紧 (在建)
         "联系方式是什么？",
         "关系到哪些民生项目？",
+        "一起新建哪些学校？",  # 起新 of 一起新建: only a Cantonese question builds with 起
+        "下年度预算怎么安排？",
     ],
 )
 def test_mandarin_words_sharing_characters_are_left_alone(lexicon: Lexicon, mandarin: str) -> None:
@@ -307,6 +309,8 @@ def test_a_cantonese_word_marks_a_question_written_in_cantonese(lexicon: Lexicon
     [
         ("依家啱啱建好嘅醫院喺邊度？", "现在刚刚建好的医院在哪里？"),  # 啱啱 is not 啱 (对) twice
         ("佢仲有冇搭船去嘅碼頭？", "它还有没有坐船去的码头？"),
+        ("荔灣呢幾年起新嘅學校有幾多間？", "荔湾这几年建新的学校有多少间？"),
+        ("我諗問下從化舊年搞成點", "我想问下从化去年搞成点"),  # 諗 alone marks Cantonese
     ],
 )
 def test_cantonese_time_and_transport_words_are_standardised(lexicon: Lexicon, asked: str, meant: str) -> None:
