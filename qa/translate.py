@@ -205,6 +205,12 @@ def plan_words(word: str, vocab: Container[str]) -> list[str]:
     return hits or (_by_synonym(word, vocab) if len(word) >= 4 else [])
 
 
+def _romanised(word: str) -> bool:
+    """Whether an English-looking word is a romanised name: it reads as pinyin and neither it nor a stem of
+    it is glossed (lending reads as pinyin, yet is the -ing form of lend)."""
+    return is_pinyin_name(word) and not translations(word)
+
+
 def english_terms(
     question: str, vocabulary: Iterable[str], limit: int = 3, names: Iterable[str] = ()
 ) -> list[str]:
@@ -222,7 +228,7 @@ def english_terms(
     definitions()  # what the chain's warm-up loads for others' look-ups too
     # A word CC-CEDICT lacks that reads as pinyin is a romanised name: the plans' own spelling, if any.
     tokens = _WORD.findall(question.lower())
-    spelled = [w for w in tokens if w not in d.glosses and is_pinyin_name(w)]
+    spelled = [w for w in tokens if _romanised(w)]
     by_spelling = _spellings(frozenset(vocab.union(names)))  # built at once: the chain's warm-up builds it
     found_names = [h for w in spelled for h in by_spelling.get(w, ())]
     # A phrasal verb the dictionary glosses is read as the phrase, its verb not by its own senses.
@@ -233,7 +239,7 @@ def english_terms(
         part
         for w in tokens
         for part in ([w] if "-" not in w or w in d.glosses else [w, *w.split("-")])
-        if part not in _STOP and not (part not in d.glosses and is_pinyin_name(part))
+        if part not in _STOP and not _romanised(part)
     ]
     words = [w for w in words if w]
     found: list[str] = [w for w in dict.fromkeys(words) if w in vocab and w not in _STOP]

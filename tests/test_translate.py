@@ -58,3 +58,10 @@ def test_plan_words_are_what_one_english_word_stands_for_in_the_plans() -> None:
     assert plan_words("lifts", vocabulary) == ["电梯"]
     assert plan_words("chargers", vocabulary) == ["充电"]
     assert plan_words("casinos", vocabulary) == []  # the plans have no word for it
+
+
+def test_a_word_that_reads_as_pinyin_but_has_a_glossed_stem_is_english() -> None:
+    # "lending" could be spelled in pinyin, yet it is lend + -ing: an English word, not a romanised name
+    vocabulary = {"网贷", "平台", "出借"}
+    assert "网贷" in english_terms("Did they clean up online lending platforms?", vocabulary)
+    assert english_terms("Is Tianhe covered?", vocabulary) == []  # a real romanised name still is one
