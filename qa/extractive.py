@@ -166,9 +166,9 @@ def extract(
     else:
         candidates = on_topic(scored, terms, query.alternatives, ask)
         chosen = pick(ahead(candidates, ask), *_budget(ask)) or pick(candidates, *_budget(ask))
-        if chosen and ask.definition and chosen[0].chunk.kind == "glossary":
-            # A glossary entry found by its words (not routed as a defined term): its parts after ；
-            # define it too ("3", then "X"), so the entry is quoted whole.
+        if chosen and chosen[0].chunk.kind == "glossary":
+            # A glossary entry found by its words (not routed as a defined term; on topic, so it names the
+            # question's term): its parts after ； define it too ("3", then "X"), so it is quoted whole.
             chosen = [_whole(chosen[0].chunk)] + [s for s in chosen[1:] if s.chunk.id != chosen[0].chunk.id]
     if not chosen:
         return Draft("", (), 0.0, None, query)

@@ -265,3 +265,9 @@ def test_where_in_the_plan_asks_for_a_section_and_where_in_a_district_for_a_plac
     answer = chain.ask(question)
     assert not answer.refused
     assert answer.text.startswith("This is covered in") is section
+
+
+def test_a_glossary_entry_that_answers_is_quoted_whole_not_only_up_to_its_semicolon(chain: QAChain) -> None:
+    answer = chain.ask("荔湾说的“四标四实”到底是个啥？")
+    text = to_simplified(answer.text)
+    assert "标准地址库" in text and "实有人口" in text  # the 四标 and, after ；, the 四实
