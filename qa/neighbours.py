@@ -42,7 +42,7 @@ _WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 _NAME_TAGS = frozenset("ns nr nrt nrfg".split())
 
 
-def names_a_thing(word: str) -> bool:
+def looks_for_neighbours(word: str) -> bool:
     """Whether a question word is one neighbours are looked for: a dictionary noun (煤气, 骨科, 老人家), not
     a place or a person, a verb or a fragment jieba guessed (区以, 那片). A verb or a guessed fragment
     lands near look-alikes (联手 → 联社, 那片 → 南片), and what the plans lack is a thing, as absence judges.

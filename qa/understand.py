@@ -18,7 +18,7 @@ from functools import cache
 from qa.cilin import synonym_groups
 from qa.keywords import specificity, tokenize, words
 from qa.lexicon import Lexicon, in_plans
-from qa.neighbours import WordNeighbours, names_a_thing, spelled_alike
+from qa.neighbours import WordNeighbours, looks_for_neighbours, spelled_alike
 from qa.script import to_simplified
 from qa.terms import frames
 
@@ -208,7 +208,7 @@ class Understanding:
             found.update(w for w in self.thesaurus.synonyms(term) if w in vocabulary)
             asked = self.lexicon.asked_in(term) if not found else ""
             found.update(w for w in self.lexicon.words_for(asked) if asked and in_plans(w, vocabulary))
-            if not found and names_a_thing(term) and not frames(term):
+            if not found and looks_for_neighbours(term) and not frames(term):
                 found = spelled_alike(term, vocabulary)
                 if not found and self.neighbours is not None:
                     found = {w for w in self.neighbours.of(term, vocabulary) if w in vocabulary}

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from qa.lexicon import Lexicon
-from qa.neighbours import WordNeighbours, WordVectors, plan_vocabulary, spelled_alike
+from qa.neighbours import (
+    WordNeighbours,
+    WordVectors,
+    looks_for_neighbours,
+    plan_vocabulary,
+    spelled_alike,
+)
 from qa.understand import Thesaurus, Understanding
 
 # What each word means, as the fake embedder knows it: words of one meaning embed close together.
@@ -174,3 +180,13 @@ def test_understanding_finds_a_noun_spelled_with_one_more_character() -> None:
     understanding = Understanding(Lexicon(replace=(), expand=()), Thesaurus([]))
     found = understanding.alternatives(["骨科", "医院"], {"骨伤科": 3.0, "医院": 2.0})
     assert found == {"骨科": {"骨伤科"}}
+
+
+@pytest.mark.parametrize("word", ["煤气", "骨科", "老人家", "医院"])
+def test_neighbours_are_looked_for_dictionary_nouns(word: str) -> None:
+    assert looks_for_neighbours(word)
+
+
+@pytest.mark.parametrize("word", ["区以", "那片", "联手", "天河"])
+def test_no_neighbours_for_guessed_fragments_verbs_or_places(word: str) -> None:
+    assert not looks_for_neighbours(word)  # 区以/那片 are not dictionary words, 联手 a verb, 天河 a place
