@@ -40,7 +40,6 @@ class Signals:
         UP
     )  # how far a quoted clause gives the kind asked (figure, year, place) of the thing asked
     absent: float = _signal(DOWN)  # weighted share of the question's concepts (word, synonyms) in no plan
-    unwritten: float = _signal(DOWN)  # 1: a thing named (华师附中) and its kind (附中) are not in the plans
     year: float = _signal(DOWN)  # 1: the question names a year no top passage mentions; 0.5: none quoted
     english: float = _signal(EITHER)  # 1 for an English question (its words reach the plans by dictionary)
 

@@ -10,12 +10,16 @@ near-miss; paraphrases miss it too (学校饭堂, the plan's 学校食堂), whic
 weighs, not a rule.
 
 Only the clauses that ask are read (see `asking`), and a thing counts only when the word for its kind (its
-last word) is not a plan word either. Measured on the tuning sets, cross-validated (eval.calibrate, 10
-shuffles, HEAD 5f964ff): near-miss parts refused 90.7% -> 93.8%, answerable parts refused 3.8% -> 2.6%.
-But on the blind sets the refit moved other weights too and lost an item on each of resident_holdout
-(accuracy 0.731 -> 0.718, answerable refused 11.5% -> 12.8%) and qa_holdout (near-misses refused 86.7% ->
-83.3%), while resident_val gained (0.603 -> 0.615): the shipped model is not refitted with it yet (its
-weight is 0 until a refit the lead accepts).
+last word) is not a plan word either.
+
+NOT WIRED (kept for the lead to decide): as an answerability signal it helps only the tuning sets. Refits
+with and without it on the same code (HEAD 63bf07f, same index): cross-validated near-miss parts refused
+90.7% -> 93.8%, answerable 3.8% -> 2.6%; resident accuracy 0.836 -> 0.855; but on the blind sets it refused
+no near-miss more (resident_holdout 68.2%, resident_val 86.4% both ways) and turned away answerable ones:
+resident_holdout answerable refused 11.5% -> 12.8% (accuracy 0.731 -> 0.718), resident_val 15.4% -> 17.9%,
+and qa_holdout refused one near-miss fewer (86.7% -> 83.3%, refusal F1 0.912 -> 0.893). So the near-misses
+fresh questions slip through with are not of this kind (a thing the plans never write); residents' own
+words for a kind (饭堂, 位子, 老人家) are.
 """
 
 from __future__ import annotations

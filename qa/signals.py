@@ -9,7 +9,6 @@ from qa.answerability import Signals
 from qa.corpus import Corpus
 from qa.evidence import Query, Sentence
 from qa.giving import giving
-from qa.names import unwritten
 from qa.types import Hit
 
 
@@ -30,7 +29,6 @@ def signals(
         dense=max((h.dense_score for h in hits[:5]), default=0.0),
         gives=giving(corpus, query, terms, hits, chosen, gives),
         absent=absent(corpus, query, terms, hits),
-        unwritten=unwritten(corpus, query, hits),
         year=unseen_year(query.text, hits, chosen),
         english=1.0 if query.script == "en" else 0.0,
     )

@@ -14,9 +14,7 @@ import pytest
 from eval.calibrate import REGULARISATION, MonotoneLogistic, best_threshold, fit
 from qa.answerability import DOWN, EITHER, MODEL_FILE, UP, Answerability, Signals
 
-NEUTRAL = Signals(
-    coverage=0.5, semantic=0.5, dense=0.5, gives=0.0, absent=0.5, unwritten=0.0, year=0.0, english=0.0
-)
+NEUTRAL = Signals(coverage=0.5, semantic=0.5, dense=0.5, gives=0.0, absent=0.5, year=0.0, english=0.0)
 
 
 def test_signals_vector_and_names_are_in_field_order() -> None:
