@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
 from qa.absence import names_a_thing
+from qa.cilin import synonym_groups
 from qa.corpus import Corpus
 from qa.keywords import tokenize, word_tag, words
 from qa.periods import period_words
@@ -141,7 +143,31 @@ def _topic_weights(corpus: Corpus, text: str) -> dict[str, float]:
 
 def _replaces_topic(corpus: Corpus, own: str, previous: str) -> bool:
     mine, before = _topic_weights(corpus, own), _topic_weights(corpus, previous)
+    mine = {w: weight for w, weight in mine.items() if not names_an_aspect(w)}
     return bool(mine and before) and max(mine.values()) >= REPLACES_TOPIC * max(before.values())
+
+
+# 词林 classes of abstract words naming an aspect of a topic rather than a topic: Da affairs and situations
+# (情况, 成效), Db means (措施, 办法), Dd properties and items (项目, 标准, 规模), Df plans and ideas (要求),
+# Di policies and tasks (政策, 举措, 任务), Dn quantities (数量). However rare a plan's wording makes them,
+# "那具体有哪些措施？" asks for the measures of the topic before, not for measures of any kind.
+_ASPECT_CLASSES = frozenset({"Da", "Db", "Dd", "Df", "Di", "Dn"})
+
+
+def names_an_aspect(word: str) -> bool:
+    """Whether every 词林 sense of a word is an aspect of a topic (措施, 政策, 项目), not a topic (地铁)."""
+    classes = _cilin_classes().get(word, frozenset())
+    return bool(classes) and classes <= _ASPECT_CLASSES
+
+
+@cache
+def _cilin_classes() -> dict[str, frozenset[str]]:
+    """Each 词林 word's classes (the first two letters of its groups' codes)."""
+    found: dict[str, set[str]] = {}
+    for code, group in synonym_groups():
+        for word in group:
+            found.setdefault(word, set()).add(code[:2])
+    return {word: frozenset(classes) for word, classes in found.items()}
 
 
 def _without_topic(corpus: Corpus, previous: str) -> str:

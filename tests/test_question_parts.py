@@ -8,7 +8,7 @@ import pytest
 
 from ingest.index import Indexer
 from qa.corpus import Corpus
-from qa.question import carry_context, is_follow_up, parts, within_message
+from qa.question import carry_context, is_follow_up, names_an_aspect, parts, within_message
 from qa.store import ChunkStore, open_client
 from qa.terms import question_terms
 from qa.types import DocumentInfo
@@ -16,7 +16,7 @@ from qa.understand import Understanding
 from tests.fakes import BigramEmbeddings
 
 CONGHUA = """# 第五章 民生
-到2025年，从化区每千名老人拥有养老床位40张。
+到2025年，从化区每千名老人拥有养老床位40张，完善保障措施。
 # 第六章 交通
 地铁14号线二期建成通车，温泉镇接入城市轨道交通。
 """
@@ -231,3 +231,18 @@ def test_asking_for_the_details_leans_on_the_turn_before(
     # a question naming its own district and topic stands on its own, details or not
     own = "荔湾区白鹅潭商务区具体怎么建？"
     assert standalone(corpus, understanding, own, previous) == own
+
+
+def test_a_word_naming_an_aspect_of_a_topic_is_no_topic_of_its_own() -> None:
+    assert names_an_aspect("措施") and names_an_aspect("政策") and names_an_aspect("项目")
+    assert not names_an_aspect("地铁") and not names_an_aspect("学校") and not names_an_aspect("电梯")
+
+
+def test_a_follow_up_asking_for_the_measures_keeps_the_topic_before(
+    corpus: Corpus, understanding: Understanding
+) -> None:
+    # 措施 is as rare in these plans as 养老床位, yet "which measures?" asks for the measures of that topic
+    previous = "从化区的养老床位有多少张？"
+    assert corpus.idf.get("措施", 0.0) >= 0.8 * max(corpus.idf["养老"], corpus.idf["床位"])
+    carried = standalone(corpus, understanding, "那具体有哪些措施？", previous)
+    assert "养老床位" in carried and carried.endswith("那具体有哪些措施？")
