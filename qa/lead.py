@@ -142,8 +142,8 @@ def lead_sentence(clause: str, n: int, script: Script, ask: Ask, year: str | Non
 def named_items(text: str) -> list[str]:
     """The names a plan lists with 、 (广州一中、广州四中、真光中学等项目) in the clause part listing them:
     the verb before the first (推进, 谋划推动) and the 等… after the last cut off."""
-    segment = max(re.split(r"[，,；;：:]", text), key=lambda part: part.count("、"))
-    parts = [p.strip() for p in segment.split("、")]
+    segment = max(re.split(r"[，,；;：:]", text), key=lambda part: len(_listed(part)))
+    parts = [p.strip() for p in _listed(segment)]
     if len(parts) < 2:
         return []
     first = parts[0]
@@ -156,6 +156,16 @@ def named_items(text: str) -> list[str]:
     *joined, last = re.split(r"以及", parts[-1])  # "…、B以及C等": C is named too
     items = [first, *parts[1:-1], *joined, last.split("等", 1)[0]]
     return items if all(1 < len(i) <= MAX_ITEM for i in items) else []
+
+
+_QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|（[^（）]*）|\([^()]*\)")
+
+
+def _listed(segment: str) -> list[str]:
+    """A clause part split at its 、 outside quotes and brackets (马匹“一次审批、多次往返”检疫模式: one)."""
+    hidden = _QUOTED.sub(lambda m: "x" * len(m.group()), segment)  # same length: offsets stay
+    cuts = [i for i, c in enumerate(hidden) if c == "、"]
+    return [segment[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(segment)], strict=True)]
 
 
 _LABEL = re.compile(r"(.+?)（(.+)）")

@@ -264,6 +264,11 @@ def test_an_english_list_lead_names_the_items_verbatim_in_an_english_sentence() 
     assert lead_sentence("加快建设智慧城市,", 1, "en", ask, None) == ""  # nothing listed: no lead
 
 
+def test_a_listed_name_holding_a_quoted_list_is_one_item() -> None:
+    clause = "完善跨境赛马“一体化”通关检疫监管模式、马匹“一次审批、多次往返”检疫许可模式,"
+    assert named_items(clause) == ["跨境赛马“一体化”通关检疫监管模式", "马匹“一次审批、多次往返”检疫许可模式"]
+
+
 def test_an_english_question_asking_a_figure_in_other_words_is_answered_with_the_figure_and_unit() -> None:
     rate = parse_ask("What was the forest coverage rate by the end of the period?")
     assert not rate.figure  # "rate" is not read as a figure question: the lead still states the figure
