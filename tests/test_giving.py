@@ -65,3 +65,21 @@ def test_a_quote_gives_nothing_to_a_question_asking_which_is_best_or_what_day(co
     elderly = quoted(corpus, "每千名老人养老床位数", "36.2张")
     assert graded(corpus, "荔湾哪间养老院最值得去？", elderly) == 0.0
     assert graded(corpus, "荔湾的养老院哪天开放？", elderly) == 0.0
+
+
+def english(corpus: Corpus, question: str, sentence: Sentence) -> float:
+    query = Query(question, "en")
+    return giving(corpus, query, {}, [Hit(sentence.chunk, 1.0)], [sentence], True)
+
+
+def test_an_english_figure_question_is_given_only_a_figure_stated_of_a_thing_it_names(corpus: Corpus) -> None:
+    elderly = quoted(corpus, "每千名老人养老床位数", "36.2张")
+    # Glosses name the plans' things loosely, so an English question is given the figure (1) when any thing
+    # it names is there, whatever share of them: beds (床位) is, care and older people need not be.
+    assert (
+        english(corpus, "How many elderly-care beds per thousand older people will Liwan have?", elderly)
+        == 1.0
+    )
+    # A figure of beds does not give how many taxis, nor how much a ticket costs.
+    assert english(corpus, "How many electric taxis are on the road in Liwan right now?", elderly) == 0.0
+    assert english(corpus, "How much is the monthly state pension for retirees in Liwan?", elderly) == 0.0
