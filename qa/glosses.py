@@ -82,7 +82,9 @@ def _strict(word: str) -> tuple[str, ...]:
 
 def _forms(word: str) -> list[str]:
     """A word and the dictionary forms it may come from (guessed by ending: wrong guesses find nothing)."""
-    forms = [word, _singular(word)]
+    # A pair is glossed in the plural more often than not (fixed assets: 固定资产), asked of in the singular
+    # (fixed-asset investment); a single word's plural would make nouns of adjectives (goods of good).
+    forms = [word, _singular(word), *([word + "s"] if " " in word and not word.endswith("s") else [])]
     for ending, root in (("ied", "y"), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", "")):
         if word.endswith(ending) and len(word) > len(ending) + 2:
             forms.append(word[: -len(ending)] + root)

@@ -32,3 +32,9 @@ def test_a_word_is_also_spelled_by_short_glosses_holding_it() -> None:
 
 def test_single_characters_are_left_out_when_longer_words_exist() -> None:
     assert all(len(w) >= 2 for w in concepts("What's the ticket price?")["ticket"])
+
+
+def test_a_word_pair_asked_in_the_singular_is_found_by_its_plural_gloss() -> None:
+    # CC-CEDICT glosses 固定资产 "fixed assets"; the question asks of fixed-asset investment.
+    assert "固定资产" in concepts("What is the cumulative fixed-asset investment target?")["asset"]
+    assert "good" not in concepts("Does a good credit record get residents any perks?")  # not "goods"
