@@ -230,6 +230,9 @@ def test_ctrl_c_stops_the_ingest_and_its_reader(tmp_path: Path) -> None:
     path = tmp_path / "good.txt"
     path.write_text(GOOD_PLAN, encoding="utf-8")
     reader = ChildReader(endless, Isolation(seconds=60))
+    # Ctrl+C must raise here even when the test run was started as a background job, which inherits SIGINT
+    # ignored (then the signal would be lost and the reader would wait out its 60 s).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
@@ -237,6 +240,7 @@ def test_ctrl_c_stops_the_ingest_and_its_reader(tmp_path: Path) -> None:
             reader(path, None)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert reader._child is None  # the child was killed on the way out
 
 
