@@ -43,7 +43,7 @@ from qa.terms import asked_kind, asking, focus_terms, frames, question_terms, we
 from qa.types import Chunk, Citation, Hit, Script
 from qa.verify import MARKER
 
-# "Where in the plan" asks for a section; "where in Conghua", "anywhere in its towns" ask for a place.
+# "Where in the plan" asks for a section; "where in <district>", "anywhere in its towns" ask for a place.
 _ASKS_WHERE = re.compile(
     r"哪一章|哪章|哪一节|哪节|哪个章节|哪一部分|哪部分|which chapter|which section"
     r"|\bwhere in (?:the |this |its )?(?:\w+(?:'s)? )?(?:plan|document|outline|text)\b",

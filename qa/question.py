@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import cache
 
 from qa.absence import names_a_thing
-from qa.cilin import synonym_groups
+from qa.cilin import classes
 from qa.corpus import Corpus
 from qa.keywords import tokenize, word_tag, words
 from qa.periods import period_words
@@ -156,18 +155,8 @@ _ASPECT_CLASSES = frozenset({"Da", "Db", "Dd", "Df", "Di", "Dn"})
 
 def names_an_aspect(word: str) -> bool:
     """Whether every 词林 sense of a word is an aspect of a topic (措施, 政策, 项目), not a topic (地铁)."""
-    classes = _cilin_classes().get(word, frozenset())
-    return bool(classes) and classes <= _ASPECT_CLASSES
-
-
-@cache
-def _cilin_classes() -> dict[str, frozenset[str]]:
-    """Each 词林 word's classes (the first two letters of its groups' codes)."""
-    found: dict[str, set[str]] = {}
-    for code, group in synonym_groups():
-        for word in group:
-            found.setdefault(word, set()).add(code[:2])
-    return {word: frozenset(classes) for word, classes in found.items()}
+    senses = classes(word)
+    return bool(senses) and senses <= _ASPECT_CLASSES
 
 
 def _without_topic(corpus: Corpus, previous: str) -> str:

@@ -203,7 +203,7 @@ class HybridRetriever(BaseRetriever):
         self, corpus: Corpus, question: str, words: str, context: str | None, plan: Route
     ) -> tuple[list[float], str] | None:
         """The vector and keywords of a later part read together with its message's first part (None
-        without one): "从化的旅游排第几？以后还想争取什么示范区？" asks about tourism's 示范区."""
+        without one): "某区的旅游排第几？以后还想争取什么示范区？" asks about tourism's 示范区."""
         if not context or to_simplified(context) in to_simplified(question):
             return None
         joined = f"{context} {question}"
