@@ -1,13 +1,13 @@
 """Validity checks for the resident-style question sets (eval/resident.jsonl, eval/resident_holdout.jsonl,
-eval/resident_val.jsonl and eval/resident_val2.jsonl).
+eval/resident_val.jsonl, eval/resident_val2.jsonl and eval/resident_val3.jsonl).
 
 These are questions as residents type them into a browser chat (paraphrases, colloquial Mandarin,
 Cantonese, typos, two questions in one message, follow-ups that lean on earlier turns, English, and
 near-misses the plans cannot answer).  Beside the QA-set fields each item has a `style` and a
 `history` (the resident's earlier questions in the same chat, oldest first).  The tuning half
 (resident.jsonl), the blind holdout (resident_holdout.jsonl) and the validation sets (resident_val.jsonl and
-its successor resident_val2.jsonl, each written blind to the system's answers, read only by their aggregate
-figures) get the same checks; a missing file fails rather than skips.
+its successors resident_val2.jsonl and resident_val3.jsonl, each written blind to the system's answers, read
+only by their aggregate figures) get the same checks; a missing file fails rather than skips.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ DEV_PATH = ROOT / "eval" / "resident.jsonl"
 HOLDOUT_PATH = ROOT / "eval" / "resident_holdout.jsonl"
 VAL_PATH = ROOT / "eval" / "resident_val.jsonl"
 VAL2_PATH = ROOT / "eval" / "resident_val2.jsonl"
+VAL3_PATH = ROOT / "eval" / "resident_val3.jsonl"
 QA_PATHS = (ROOT / "eval" / "qa.jsonl", ROOT / "eval" / "qa_holdout.jsonl")
 
 FIELDS: dict[str, type] = {**QA_FIELDS, "style": str, "history": list}
@@ -48,8 +49,9 @@ ID_RES = {
     HOLDOUT_PATH: re.compile(r"^rh-\d{3}$"),
     VAL_PATH: re.compile(r"^rv-\d{3}$"),
     VAL2_PATH: re.compile(r"^rw-\d{3}$"),
+    VAL3_PATH: re.compile(r"^rx-\d{3}$"),
 }
-MIN_ITEMS = {DEV_PATH: 120, HOLDOUT_PATH: 80, VAL_PATH: 80, VAL2_PATH: 80}
+MIN_ITEMS = {DEV_PATH: 120, HOLDOUT_PATH: 80, VAL_PATH: 80, VAL2_PATH: 80, VAL3_PATH: 80}
 MIN_ITEMS_TOGETHER = 200
 MIN_UNANSWERABLE_SHARE = 0.15
 MIN_DEV_BOTH = 5
@@ -59,14 +61,17 @@ MAX_MUST_INCLUDE = 4
 MAX_EVIDENCE = 3
 GLOSSARY = "附件2"  # the liwan glossary (名詞解釋) has no chapter of its own
 # A validation set judges whether a change generalises, so most of its answers must rest on passages no
-# tuning item cites (for resident_val2, no resident_val item either): an evidence string sharing a run of
-# SHARED_RUN characters with such an item's evidence counts as reused. resident_val2 was written to a
-# stricter bar (at least 80% fresh), and its check holds it there.
-MIN_VAL_FRESH_SHARE = {VAL_PATH: 0.7, VAL2_PATH: 0.8}
+# tuning item cites (for resident_val2, no resident_val item either; for resident_val3, no resident_val or
+# resident_val2 item either): an evidence string sharing a run of SHARED_RUN characters with such an item's
+# evidence counts as reused. resident_val2 and resident_val3 were written to a stricter bar (at least 80%
+# fresh), and their checks hold them there.
+MIN_VAL_FRESH_SHARE = {VAL_PATH: 0.7, VAL2_PATH: 0.8, VAL3_PATH: 0.8}
 SHARED_RUN = 12
 
 EACH_FILE = pytest.mark.parametrize(
-    "path", [DEV_PATH, HOLDOUT_PATH, VAL_PATH, VAL2_PATH], ids=["dev", "holdout", "val", "val2"]
+    "path",
+    [DEV_PATH, HOLDOUT_PATH, VAL_PATH, VAL2_PATH, VAL3_PATH],
+    ids=["dev", "holdout", "val", "val2", "val3"],
 )
 
 Item = dict[str, Any]
@@ -318,8 +323,22 @@ def test_resident_sets_share_no_question() -> None:
         (VAL2_PATH, DEV_PATH),
         (VAL2_PATH, HOLDOUT_PATH),
         (VAL2_PATH, VAL_PATH),
+        (VAL3_PATH, DEV_PATH),
+        (VAL3_PATH, HOLDOUT_PATH),
+        (VAL3_PATH, VAL_PATH),
+        (VAL3_PATH, VAL2_PATH),
     ],
-    ids=["val-dev", "val-holdout", "val2-dev", "val2-holdout", "val2-val"],
+    ids=[
+        "val-dev",
+        "val-holdout",
+        "val2-dev",
+        "val2-holdout",
+        "val2-val",
+        "val3-dev",
+        "val3-holdout",
+        "val3-val",
+        "val3-val2",
+    ],
 )
 def test_validation_set_shares_no_question(val: Path, other: Path) -> None:
     shared = repeats(list(load(val)), list(load(other)))
@@ -330,13 +349,16 @@ def _runs(text: str) -> set[str]:
     return {text[i : i + SHARED_RUN] for i in range(len(text) - SHARED_RUN + 1)}
 
 
-@pytest.mark.parametrize("val", [VAL_PATH, VAL2_PATH], ids=["val", "val2"])
+@pytest.mark.parametrize("val", [VAL_PATH, VAL2_PATH, VAL3_PATH], ids=["val", "val2", "val3"])
 def test_validation_set_mostly_cites_untuned_passages(val: Path) -> None:
     """A validation set rests mostly on passages no set it follows cites: resident_val on those of the
-    tuning sets, resident_val2 on those of the tuning sets and of resident_val (which has steered choices)."""
+    tuning sets, resident_val2 on those of the tuning sets and of resident_val (which has steered choices),
+    resident_val3 on those of the tuning sets, resident_val and resident_val2 (both now steer choices)."""
     tuning = [*load(DEV_PATH), *load_items()]  # load_items(): eval/qa.jsonl
-    if val == VAL2_PATH:
+    if val in (VAL2_PATH, VAL3_PATH):
         tuning += load(VAL_PATH)
+    if val == VAL3_PATH:
+        tuning += load(VAL2_PATH)
     used = set().union(*(_runs(t2s(ev)) for item in tuning for ev in item["evidence"]))
     items = answerable(val)
     fresh = [i for i in items if all(not (_runs(t2s(ev)) & used) for ev in i["evidence"])]
