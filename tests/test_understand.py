@@ -290,6 +290,10 @@ def test_a_guessed_word_stands_for_its_dictionary_words() -> None:
         ("房租", "住房租赁"),
         ("药店", "药品"),
         ("薪水", "收入"),
+        ("车位", "停车"),  # a place, its money and its safety
+        ("报销", "结算"),
+        ("吃喝", "餐饮"),
+        ("骗钱", "诈骗"),
     ],
 )
 def test_everyday_words_of_a_family_stand_in_for_the_plan_word(everyday: str, plan_word: str) -> None:
@@ -311,7 +315,10 @@ def test_a_cantonese_word_marks_a_question_written_in_cantonese(lexicon: Lexicon
         ("佢仲有冇搭船去嘅碼頭？", "它还有没有坐船去的码头？"),
         ("荔灣呢幾年起新嘅學校有幾多間？", "荔湾这几年建新的学校有多少间？"),
         ("我諗問下從化舊年搞成點", "我想问下从化去年搞成点"),  # 諗 alone marks Cantonese
+        ("成日有人打電話呃錢，警察會唔會理？", "经常有人打电话骗钱，警察会不会理？"),
     ],
 )
-def test_cantonese_time_and_transport_words_are_standardised(lexicon: Lexicon, asked: str, meant: str) -> None:
+def test_cantonese_time_and_transport_words_are_standardised(
+    lexicon: Lexicon, asked: str, meant: str
+) -> None:
     assert standard(lexicon, asked) == meant
