@@ -94,6 +94,8 @@ UNITS_FILE = Path(__file__).with_name("data") / "units.tsv"
 _ASKS_AMOUNT = re.compile(
     r"\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|rate|ratio)\b|\bper ?cent", re.I
 )
+_ASKS_WHAT = re.compile(r"\bwhat\b(?:'s\b)?", re.I)
+_NOUN_PHRASE_END = re.compile(r"\b(?:in|for|of|at|on|to|with|by|from|per|across|among|between|over|under)\b")
 _DENOMINATOR = re.compile(r"\bper\b|\bfor (?:every|each)\b|\beach\b|\bevery\b")
 _AUXILIARY = re.compile(r"\b(?:did|do|does|will|would|is|are|was|were|has|have|had|can|could|should)\b")
 PLAN_START = "2021"  # the plans were written for 2021 on: a year before is asked about as a result
@@ -135,6 +137,30 @@ def english_unit(question: str) -> Unit | None:
     tail = _DENOMINATOR.split(question[asked.start() :].lower())[0]  # per thousand people: not counted
     if asked.group().lower() == "how many":
         tail = _AUXILIARY.split(tail)[0]  # what is counted comes before its verb (…beds will there be)
+    return _unit_in(tail)
+
+
+def english_measure(question: str) -> Unit | None:
+    """The measure a "what" question asks for by naming it before its verb (what enrolment rate does…,
+    what exact income will…, what's the ticket price): a figure in that unit, not a list or a description
+    (what schools: a count word, not a measure)."""
+    asked = _ASKS_WHAT.search(question)
+    if asked is None:
+        return None
+    phrase = _AUXILIARY.split(question[asked.end() :].lower().replace("per-", ""))[0]  # per-capita income
+    phrase = _NOUN_PHRASE_END.split(phrase)[0].strip(" ?,.")
+    # The measure is the phrase's last word, the noun the others describe (not income support).
+    return next(
+        (
+            u
+            for u in units()
+            if u.measure and any(re.search(rf"\b{re.escape(f)}$", phrase) for f in u.english)
+        ),
+        None,
+    )
+
+
+def _unit_in(tail: str) -> Unit | None:
     found: dict[int, tuple[int, Unit]] = {}  # start → (end, unit), the longest form at each start
     for unit in units():
         for form in unit.english:
@@ -175,13 +201,16 @@ def parse_ask(question: str) -> Ask:
     found = _ASKED_UNIT.search(q)
     unit = found.group(1) if found else None
     guessed = False
+    measure = english_measure(q)
     if unit is None and (english := english_unit(q)) is not None:
         unit, guessed = "%" if english.chinese.startswith("%") else english.chinese, True
+    elif unit is None and measure is not None:  # the measure itself is named (what rate): taken strictly
+        unit = "%" if measure.chinese.startswith("%") else measure.chinese
     years = tuple(_YEAR.findall(q))
     place = _ASKS_PLACE.search(q)
     past = bool(years) and all(y < PLAN_START for y in years)  # 到2020年底: a result, not a target
     return Ask(
-        figure=bool(_ASKS_FIGURE.search(_A_FEW.sub("", q))),
+        figure=bool(_ASKS_FIGURE.search(_A_FEW.sub("", q))) or measure is not None,
         unit=unit,
         years=years,
         when=bool(_ASKS_WHEN.search(q)),

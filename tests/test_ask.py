@@ -117,6 +117,31 @@ def test_a_unit_asked_in_english_is_not_given_by_a_figure_of_another_unit() -> N
     assert not gives_figure(parse_ask("How many residents?"), Evidence("道路72公里,", "", 1.0))
 
 
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("What exact per-capita disposable income does it expect residents to reach?", "元"),
+        ("What school-enrolment rate for disabled children does it aim to keep?", "%"),
+        ("What's the ticket price for the museum?", "元"),
+        ("What income support is there for the elderly?", None),  # support is asked about, not income
+        ("What schools will be built?", None),  # a count word: a list, not a figure
+        ("What investment projects are planned?", None),
+    ],
+)
+def test_a_what_question_naming_a_measure_asks_for_a_figure_in_it(question: str, unit: str | None) -> None:
+    ask = parse_ask(question)
+    assert (ask.figure, ask.unit) == (unit is not None, unit)
+    assert not ask.guessed or unit is None  # the measure is named, not guessed from a counted thing
+
+
+def test_a_measure_named_in_english_is_not_given_by_a_figure_of_something_else() -> None:
+    income = parse_ask("What exact per-capita disposable income will residents reach?")
+    # 人均可支配收入 grows with the economy; the sentence's figures are of beds and places
+    sentence = Evidence("城市居民人均可支配收入年均增速与经济增长基本同步,每千人拥有病床位数8张,", "", 1.0)
+    assert not gives_figure(income, sentence)
+    assert gives_figure(income, Evidence("城市居民人均可支配收入达到6万元", "", 1.0))
+
+
 def test_an_institution_counted_in_jia_may_be_given_in_ge() -> None:
     ask = parse_ask("到2020年底荔湾一共有多少家医疗机构？")
     assert gives_figure(ask, Evidence("全区医疗机构达230个", "", 1.0))
