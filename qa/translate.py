@@ -200,9 +200,52 @@ def _spellings(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
 
 def plan_words(word: str, vocab: Container[str]) -> list[str]:
     """The plan words one English word stands for: its translations the plans use, else those of its
-    synonyms or of the two-word glosses it ends (lifts: 电梯; chargers: 充电); none for a short word."""
+    synonyms or of the two-word glosses it ends (lifts: 电梯; chargers: 充电), else those of the two words
+    it is written of (healthcare: health + care) or of the verb it is made from (pollution: pollute); none
+    for a short word."""
     hits = [h for h in translations(word) if h in vocab]
-    return hits or (_by_synonym(word, vocab) if len(word) >= 4 else [])
+    if hits or len(word) < 4:
+        return hits
+    return _by_synonym(word, vocab) or _by_parts(word, vocab) or _by_verb(word, vocab)
+
+
+MIN_STEM = 5  # letters of the verb a noun in -tion, -sion or -ment is made from (station is no stat-e)
+
+
+def _by_verb(word: str, vocab: Container[str]) -> list[str]:
+    """Plan words for a noun made from a verb none of whose own glosses the plans use: the verb's
+    (pollution: 烟霾 is not the plans' word, pollute gives 污染; relocation: relocate, 搬迁)."""
+    glosses = dictionary().glosses
+    for suffix, endings in (
+        ("ation", ("", "e")),
+        ("tion", ("t", "te")),
+        ("sion", ("d", "de", "s", "se")),
+        ("ment", ("",)),
+    ):
+        stem = word.removesuffix(suffix)
+        if stem == word or len(stem) + 1 < MIN_STEM:
+            continue
+        verbs = [stem + e for e in endings if stem + e in glosses and len(stem + e) >= MIN_STEM]
+        found = [s.word for v in verbs for s in glosses[v] if s.word in vocab and len(s.word) >= 2]
+        if found:
+            return list(dict.fromkeys(found))
+    return []
+
+
+MIN_PART = 3  # letters of each word a closed compound is split into (childcare: child + care)
+
+
+def _by_parts(word: str, vocab: Container[str]) -> list[str]:
+    """Plan words for a closed compound none of whose own glosses the plans use: the translations of the
+    first split into two glossed words that the plans both have words for (healthcare, which CC-CEDICT
+    lacks: health gives 健康, 卫生 and care 照护)."""
+    for at in range(MIN_PART, len(word) - MIN_PART + 1):
+        first, second = (
+            [h for h in translations(part) if h in vocab and len(h) >= 2] for part in (word[:at], word[at:])
+        )
+        if first and second:
+            return list(dict.fromkeys(first + second))
+    return []
 
 
 def _romanised(word: str) -> bool:

@@ -65,3 +65,17 @@ def test_a_word_that_reads_as_pinyin_but_has_a_glossed_stem_is_english() -> None
     vocabulary = {"网贷", "平台", "出借"}
     assert "网贷" in english_terms("Did they clean up online lending platforms?", vocabulary)
     assert english_terms("Is Tianhe covered?", vocabulary) == []  # a real romanised name still is one
+
+
+def test_a_closed_compound_without_a_plan_word_is_read_as_the_two_words_it_is_written_of() -> None:
+    # CC-CEDICT has no "healthcare"; health (健康) and care (照护) are plan words
+    assert plan_words("healthcare", {"健康", "照护"}) == ["健康", "照护"]
+    assert plan_words("farmland", {"农田", "农场", "土地"}) == ["农田"]  # its own gloss first: no split
+    assert plan_words("healthcare", {"健康"}) == []  # one half alone is not the compound
+
+
+def test_a_noun_made_from_a_verb_is_read_by_the_verb_when_its_own_glosses_are_not_plan_words() -> None:
+    # "pollution" is glossed 烟霾 only; "to pollute" is 污染, the plans' word
+    assert plan_words("pollution", {"污染"}) == ["污染"]
+    assert "搬迁" in plan_words("relocation", {"搬迁"})
+    assert plan_words("station", {"国家", "州"}) == []  # too short a stem: no "state"
