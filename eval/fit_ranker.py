@@ -1,6 +1,6 @@
 """Fit the sentence ranker on the tuning sets (never a holdout) and write qa/data/sentence_ranker.json.
 
-    python -m eval.fit_ranker --index DIR [--qa eval/qa.jsonl --qa eval/resident.jsonl]
+    python -m eval.fit_ranker --index DIR [--qa FILE ...]  # default: the tuning sets of eval/roles.py
 
 Every answerable item is read by the chain as it answers (understanding, retrieval); the sentences of its
 top passages (a comparison: of each side's top 3) are described by qa.evidence.features and labelled 1 when
@@ -26,14 +26,13 @@ from pathlib import Path
 import numpy as np
 
 from eval.dataset import Item, load_items
+from eval.roles import TUNING_SETS, never_fitted
 from qa.ask import parse_ask
 from qa.chain import QAChain
 from qa.evidence import MAX_CHARS, MAX_QUOTES, Sentence, features, pick
 from qa.ranker import FEATURES, RANKER_FILE, Ranker, hand_ranker, save
 from qa.script import to_simplified
 
-TUNING_SETS = ("eval/qa.jsonl", "eval/resident.jsonl")
-HOLDOUTS = ("holdout", "resident_val")
 WINDOWS = (5, 8, 10)  # passages read for candidates (the chain retrieves 10)
 REGULARISATION = (0.03, 0.3, 3.0)  # inverse L2 strengths tried (on standard scores)
 CLOSES = tuple(round(c, 2) for c in np.arange(0.3, 0.96, 0.05))
@@ -279,8 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {args.out}")
         return 0
     paths = args.qa or [Path(p) for p in TUNING_SETS]
-    if any(h in p.name for p in paths for h in HOLDOUTS):
-        parser.error("holdout and validation sets are never used for fitting")
+    if refused := never_fitted(paths):
+        parser.error(f"holdout, validation and blind sets are never used for fitting: {', '.join(refused)}")
     chain = build_chain(Settings(), args.index.resolve())
     groups = [g for p in paths for g in collect(chain, load_items(p), p.name)]
     hand = hand_ranker()

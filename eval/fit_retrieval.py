@@ -1,6 +1,6 @@
 """Fit how retrieval fuses its ranked lists on the tuning sets (no holdout); write qa/data/retrieval.json.
 
-    python -m eval.fit_retrieval --index DIR [--qa eval/qa.jsonl --qa eval/resident.jsonl] [--out FILE]
+    python -m eval.fit_retrieval --index DIR [--qa FILE ...] [--out FILE]  # default: eval/roles.py sets
 
 Every item is read by the chain as it answers (understanding, routing, one search per part and per plan of
 a comparison); each search's ranked lists (chunk vectors, keywords, closest sentences) are recorded once and
@@ -31,6 +31,7 @@ from pydantic import PrivateAttr
 
 from eval.dataset import Item, load_items
 from eval.metrics import recall_at, reciprocal_rank
+from eval.roles import TUNING_SETS, never_fitted
 from eval.systems import chunk_passage
 from qa.chain import interleave
 from qa.corpus import Corpus
@@ -40,8 +41,6 @@ from qa.retrieve import HybridRetriever
 from qa.script import to_simplified
 from qa.types import Hit
 
-TUNING_SETS = ("eval/qa.jsonl", "eval/resident.jsonl")
-HOLDOUTS = ("holdout", "resident_val")
 RRF_KS = (1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 60.0)
 KEYWORD = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 SENTENCE = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
@@ -195,8 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=FUSION_FILE, help="where to write the fusion")
     args = parser.parse_args(argv)
     paths = args.qa or [Path(p) for p in TUNING_SETS]
-    if any(h in p.name for p in paths for h in HOLDOUTS):
-        parser.error("holdout and validation sets are never used for fitting")
+    if refused := never_fitted(paths):
+        parser.error(f"holdout, validation and blind sets are never used for fitting: {', '.join(refused)}")
     settings = Settings()
     index = args.index.resolve()
     sentences = SentenceMatcher(passage_embeddings(settings, index))
