@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from qa.corpus import Corpus
 from qa.script import detect_script
@@ -48,3 +49,21 @@ def english(question: str) -> bool:
     han = _HAN.search(question)
     head = question[: han.start()] if han else question
     return len(_LATIN_WORD.findall(head)) >= ENGLISH_WORDS
+
+
+def names_asked_thing(question: str, vocabulary: Mapping[str, float], text: str) -> bool:
+    """Whether a text (Simplified, lower-case) names any thing an English question names, by any of its
+    dictionary words or the plan words search was given for it.
+
+    Which of an English word's glosses is the plans' word is unknown, so a share of the question's
+    translated terms undercounts a passage on topic (childcare, children: the plans' 婴幼儿托育); that it
+    names one asked thing does not.
+    """
+    from qa.glosses import english_concepts
+    from qa.translate import plan_words
+
+    for concept in english_concepts(question):
+        words = set(concept.spellings) | {w for w in plan_words(concept.word, vocabulary) if len(w) >= 2}
+        if any(w in text for w in words):
+            return True
+    return False

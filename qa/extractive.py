@@ -10,6 +10,7 @@ from itertools import pairwise
 from qa.answerability import Signals
 from qa.ask import Ask, answered, parse_ask, retrospective
 from qa.corpus import Corpus
+from qa.english import names_asked_thing
 from qa.evidence import (
     MAX_CHARS,
     MAX_QUOTES,
@@ -49,6 +50,8 @@ _ASKS_WHERE = re.compile(
     r"|\bwhere in (?:the |this |its )?(?:\w+(?:'s)? )?(?:plan|document|outline|text)\b",
     re.I,
 )
+# "Where in <district>", "anywhere in its towns": a place, which a plan's headings often name (片区, 组团).
+_ASKS_PLACE = re.compile(r"\b(?:any)?where in\b", re.I)
 QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds nothing worth repeating
 # A runner-up quote supports the best one: its answering clause with little around it.
 RUNNER_QUOTE = 40
@@ -209,6 +212,11 @@ def extract(
         else:
             opening = f"{phrase(SECTION_IS, script)}{place.section}（{district}）{cite.strip()}。\n"
     else:
+        if _ASKS_PLACE.search(text):  # the passage whose heading says most of the question is quoted too
+            found = _best_section(corpus, text, hits[:5], script)
+            inside = [s for s in scored if found is not None and s.chunk.id == found.id]
+            if inside and all(s.chunk.id != inside[0].chunk.id for s in chosen):
+                chosen = chosen[:1] + inside[:1]
         # A figure question naming its unit leads with the first quoted sentence giving a figure in
         # that very unit (a guessed one taken strictly), if any does.
         strict = replace(ask, guessed=False)
@@ -348,6 +356,11 @@ def _compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draf
         else:
             label += "："
         said = [covered(*_read(s), whole, query.alternatives) for s in scored[:3]]
+        # An English side is judged by the things asked too: its translated terms undercount the plans' words.
+        if script == "en" and any(
+            names_asked_thing(query.text, corpus.idf, "".join(_read(s))) for s in scored[:3]
+        ):
+            said.append(1.0)
         if not chosen or max(said, default=0.0) < 0.2:
             lines.append(f"{label}{phrase(NOT_MENTIONED, script)}{'.' if script == 'en' else '。'}")
             continue
