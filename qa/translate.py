@@ -115,9 +115,15 @@ def chinese_words(word: str) -> list[str]:
     return [s.word for s in dictionary().glosses.get(word, [])]
 
 
+MIN_COMPASS = 4  # letters of a compass point: east, west, north, south (modern is no mod-ern)
+
+
 def _stems(word: str) -> list[str]:
-    """Forms a word may be glossed under: its singular, and the verb of an -ing or -ed form."""
+    """Forms a word may be glossed under: its singular, the verb of an -ing or -ed form, and the point of
+    the compass a direction's adjective is made from (northern: north)."""
     forms = [_singular(word)]
+    if word.endswith("ern") and len(word) >= MIN_COMPASS + 3:
+        forms.append(word.removesuffix("ern"))
     for suffix in ("ing", "ed"):
         stem = word.removesuffix(suffix)
         if stem != word and len(stem) >= 3:
@@ -236,9 +242,15 @@ MIN_PART = 3  # letters of each word a closed compound is split into (childcare:
 
 
 def _by_parts(word: str, vocab: Container[str]) -> list[str]:
-    """Plan words for a closed compound none of whose own glosses the plans use: the translations of the
-    first split into two glossed words that the plans both have words for (healthcare, which CC-CEDICT
-    lacks: health gives 健康, 卫生 and care 照护)."""
+    """Plan words for a closed compound none of whose own glosses the plans use: its gloss written apart
+    or hyphenated (healthcare: "health care", 医疗保健, the plans' 医疗), else the translations of the first
+    split into two glossed words that the plans both have words for (health: 健康, 卫生; care: 照护)."""
+    for at in range(MIN_PART, len(word) - MIN_PART + 1):
+        # CC-CEDICT writes many compounds apart or hyphenated (grass roots, night life, e-commerce)
+        for joined in (f"{word[:at]} {word[at:]}", f"{word[:at]}-{word[at:]}"):
+            whole = [p for h in translations(joined) for p in in_plans(h, vocab)]
+            if whole:
+                return list(dict.fromkeys(whole))
     for at in range(MIN_PART, len(word) - MIN_PART + 1):
         first, second = (
             [h for h in translations(part) if h in vocab and len(h) >= 2] for part in (word[:at], word[at:])

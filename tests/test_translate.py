@@ -79,3 +79,13 @@ def test_a_noun_made_from_a_verb_is_read_by_the_verb_when_its_own_glosses_are_no
     assert plan_words("pollution", {"污染"}) == ["污染"]
     assert "搬迁" in plan_words("relocation", {"搬迁"})
     assert plan_words("station", {"国家", "州"}) == []  # too short a stem: no "state"
+
+
+def test_a_compound_written_apart_in_the_dictionary_is_found_by_that_gloss() -> None:
+    # CC-CEDICT has "car park" (停车场), not "carpark"
+    assert plan_words("carpark", {"停车场", "汽车", "公园"}) == ["停车场"]
+
+
+def test_a_compass_adjective_is_read_by_its_point() -> None:
+    assert "南方" in translations("southern") and "北" in translations("northern")
+    assert "模" not in translations("modern")  # not mod + -ern
