@@ -11,18 +11,20 @@ dictionary guesses) and share the RRF offset k.
 
 The weights are chosen by cross-validation grouped by gold passage (items whose evidence lies in the same
 chunk are in one fold), so the figure printed says how a fit does on passages it was not fitted on, the
-case of residents' questions about parts of the plans no tuning question reads. The constants the fit
-replaces, and the best fit without the sentence list, are measured in the same run on the same items.
+case of residents' questions about parts of the plans no tuning question reads. The settings of the fit
+(with or without the sentence list; every item or every tuning set counting alike) are chosen by leaving
+one tuning set out at a time: each set is scored by weights chosen on the others, as a fresh set of
+residents' questions would be. The fusion shipped is measured in the same run on the same items; a refit
+is shipped only when the validation sets (never fitted on) do not drop under it.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ import numpy as np
 from pydantic import PrivateAttr
 
 from eval.dataset import Item, load_items
+from eval.fusion_grid import FOLDS, REPEATS, choose, cross_validated, grid, set_weights, sets_out
 from eval.metrics import recall_at, reciprocal_rank
 from eval.roles import TUNING_SETS, never_fitted
 from eval.systems import chunk_passage
@@ -40,12 +43,6 @@ from qa.fusion import FUSION_FILE, Fusion, Rankings
 from qa.retrieve import HybridRetriever
 from qa.script import to_simplified
 from qa.types import Hit
-
-RRF_KS = (1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 60.0)
-KEYWORD = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
-SENTENCE = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-FOLDS, REPEATS = 5, 10
-SEED = 11
 
 
 class Recording(HybridRetriever):
@@ -84,12 +81,14 @@ class Recording(HybridRetriever):
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    """One answerable tuning item: its searches, its language for weighting, and its gold passage group."""
+    """One answerable tuning item: its searches, its language for weighting, its gold passage group and
+    the set it comes from."""
 
     item: Item
     calls: tuple[dict[str, Any], ...]
     english: bool
     group: str
+    source: str = ""
 
 
 def score(retriever: Recording, case: Case, fusion: Fusion) -> tuple[float, float]:
@@ -101,7 +100,9 @@ def score(retriever: Recording, case: Case, fusion: Fusion) -> tuple[float, floa
     return recall_at(case.item, passages, 5), reciprocal_rank(case.item, passages)
 
 
-def record(chain: Any, retriever: Recording, items: Sequence[Item], corpus: Corpus) -> list[Case]:
+def record(
+    chain: Any, retriever: Recording, items: Sequence[Item], corpus: Corpus, source: str = ""
+) -> list[Case]:
     """Read each answerable item with the chain, keeping its searches and the chunk holding its evidence."""
     passages = sorted((c.id, chunk_passage(c).match) for c in corpus.chunks.values())
     cases: list[Case] = []
@@ -115,19 +116,8 @@ def record(chain: Any, retriever: Recording, items: Sequence[Item], corpus: Corp
             continue
         wanted = item.evidence[0]
         holder = next((cid for cid, text in passages if to_simplified(wanted) in text), f"item:{item.id}")
-        cases.append(Case(item, calls, any(english(c["question"]) for c in calls), holder))
+        cases.append(Case(item, calls, any(english(c["question"]) for c in calls), holder, source))
     return cases
-
-
-def grid(base: Fusion, english_side: bool) -> list[Fusion]:
-    """Every weighting tried for one language (the other language's weights as in `base`)."""
-    out = []
-    for k, keyword, sentence in product(RRF_KS, KEYWORD, SENTENCE):
-        if english_side:
-            out.append(replace(base, rrf_k=k, keyword_en=keyword, sentence_en=sentence))
-        else:
-            out.append(replace(base, rrf_k=k, keyword=keyword, sentence=sentence))
-    return out
 
 
 def table(retriever: Recording, cases: Sequence[Case], fusions: Sequence[Fusion]) -> np.ndarray:
@@ -139,40 +129,12 @@ def table(retriever: Recording, cases: Sequence[Case], fusions: Sequence[Fusion]
     return out
 
 
-def choose(zh: np.ndarray, en: np.ndarray, zh_rows: np.ndarray, en_rows: np.ndarray) -> tuple[int, int]:
-    """The best Chinese and English grid entries on these rows, sharing k (recall@5 + MRR summed)."""
-    zh_total = zh[zh_rows].sum(axis=(0, 2)).reshape(len(RRF_KS), -1)
-    en_total = en[en_rows].sum(axis=(0, 2)).reshape(len(RRF_KS), -1)
-    per_k = zh_total.max(axis=1) + en_total.max(axis=1)
-    k = int(np.argmax(per_k))  # the first of ties: the smallest k
-    width = zh_total.shape[1]
-    return k * width + int(np.argmax(zh_total[k])), k * width + int(np.argmax(en_total[k]))
+def _label(lists: str, balanced: bool) -> str:
+    return f"{lists}, {'sets' if balanced else 'items'} alike"
 
 
-def folds(groups: Sequence[str], seed: int) -> np.ndarray:
-    """A fold number for each case, all cases of a group in one fold."""
-    names = sorted(set(groups))
-    order = np.random.default_rng(seed).permutation(len(names))
-    fold_of = {names[i]: n % FOLDS for n, i in enumerate(order)}
-    return np.asarray([fold_of[g] for g in groups])
-
-
-def cross_validated(
-    zh: np.ndarray, en: np.ndarray, zh_groups: Sequence[str], en_groups: Sequence[str]
-) -> tuple[float, float]:
-    """recall@5 and MRR over all cases, each scored by a fit made without its gold passage's fold."""
-    recall, rr = [], []
-    for seed in range(SEED, SEED + REPEATS):
-        # one assignment of passages to folds for both languages: a passage is unseen by both fits
-        every = folds([*zh_groups, *en_groups], seed)
-        zh_fold, en_fold = every[: len(zh_groups)], every[len(zh_groups) :]
-        for fold in range(FOLDS):
-            zi, ei = choose(zh, en, zh_fold != fold, en_fold != fold)
-            for cases, fold_of, j in ((zh, zh_fold, zi), (en, en_fold, ei)):
-                held = cases[fold_of == fold, j]
-                recall.extend(held[:, 0])
-                rr.extend(held[:, 1])
-    return float(np.mean(recall)), float(np.mean(rr))
+def _figures(by_set: Mapping[str, tuple[float, ...]]) -> str:
+    return "  ".join(f"{n} {r:.3f}/{m:.3f}" for n, (r, m) in by_set.items())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,7 +172,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         retriever, ExtractiveAnswerer(), answerability=Answerability({}, bias=0.0), sentences=sentences
     )
     begun = time.perf_counter()
-    cases = [c for p in paths for c in record(chain, retriever, load_items(p), retriever.corpus)]
+    cases = [
+        c
+        for p in paths
+        for c in record(chain, retriever, load_items(p), retriever.corpus, p.name.partition(".")[0])
+    ]
     zh_cases = [c for c in cases if not c.english]
     en_cases = [c for c in cases if c.english]
     print(
@@ -221,32 +187,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     zh = table(retriever, zh_cases, zh_grid)
     en = table(retriever, en_cases, en_grid)
     zh_groups, en_groups = [c.group for c in zh_cases], [c.group for c in en_cases]
-    fitted_cv = cross_validated(zh, en, zh_groups, en_groups)
+    zh_sets, en_sets = [c.source for c in zh_cases], [c.source for c in en_cases]
+    shipped = Fusion.load()
+    zh_now, en_now = table(retriever, zh_cases, [shipped])[:, 0], table(retriever, en_cases, [shipped])[:, 0]
+    # The settings (which lists, whether every item or every set counts alike) are chosen by how a fit on
+    # the other tuning sets does on each set left out: a set of questions no fit has seen, as a fresh
+    # set of residents' questions is.
     no_sentence = [j for j, f in enumerate(zh_grid) if f.sentence == 0.0]
-    two_lists_cv = cross_validated(zh[:, no_sentence], en[:, no_sentence], zh_groups, en_groups)
-    current = np.vstack(
-        [table(retriever, zh_cases, [base])[:, 0], table(retriever, en_cases, [base])[:, 0]]
-    ).mean(axis=0)
-    zi, ei = choose(zh, en, np.ones(len(zh_cases), bool), np.ones(len(en_cases), bool))
+    every = list(range(len(zh_grid)))
+    variants = {
+        (lists, balanced): sets_out(zh[:, cols], en[:, cols], zh_sets, en_sets, balanced)
+        for lists, cols in (("two lists", no_sentence), ("three lists", every))
+        for balanced in (False, True)
+    }
+    zs, es = np.asarray(zh_sets), np.asarray(en_sets)
+    now_by_set = {
+        n: tuple(np.vstack([zh_now[zs == n], en_now[es == n]]).mean(axis=0)) for n in sorted({*zs, *es})
+    }
+    print("leave one set out (recall@5 / MRR of each set, fitted on the others):")
+    print(f"  {'shipped fusion':34s} {_figures(now_by_set)}")
+    for (lists, balanced), figures in variants.items():
+        print(f"  {_label(lists, balanced):34s} {_figures(figures)}")
+    lists, balanced = max(variants, key=lambda v: sum(r + m for r, m in variants[v].values()))
+    cols = every if lists == "three lists" else no_sentence
+    everyone = np.concatenate([zs, es])
+    zi, ei = choose(zh[:, cols], en[:, cols], *(set_weights(s, everyone, balanced) for s in (zs, es)))
+    zi, ei = cols[zi], cols[ei]
     fitted = replace(zh_grid[zi], keyword_en=en_grid[ei].keyword_en, sentence_en=en_grid[ei].sentence_en)
+    fitted_cv = cross_validated(zh[:, cols], en[:, cols], zh_groups, en_groups)
     whole = np.vstack([zh[:, zi], en[:, ei]]).mean(axis=0)
+    now = np.vstack([zh_now, en_now]).mean(axis=0)
     rows = [
-        ("current constants (no sentence list)", current),
-        ("refit, two lists (grouped CV)", two_lists_cv),
-        ("refit, three lists (grouped CV)", fitted_cv),
-        ("refit, three lists (fitted on all)", whole),
+        ("shipped fusion", now),
+        (f"refit, {lists} (grouped CV)", fitted_cv),
+        (f"refit, {lists} (fitted on all)", whole),
     ]
     for name, (recall, mrr) in rows:
         print(f"{name:40s} recall@5 {recall:.3f}  MRR {mrr:.3f}")
-    print(f"chosen: {fitted}")
+    print(f"chosen: {_label(lists, balanced)}: {fitted}")
     fitted.save(
         args.out,
         {
             "fitted": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "sets": [p.name for p in paths],
             "items": {"chinese": len(zh_cases), "english": len(en_cases)},
+            "settings": _label(lists, balanced),
             "cross_validation": f"{FOLDS}-fold grouped by gold passage, {REPEATS} shuffles",
             "figures": {name: {"recall@5": round(r, 4), "mrr": round(m, 4)} for name, (r, m) in rows},
+            "left_out": {
+                _label(*variant): {
+                    n: {"recall@5": round(r, 4), "mrr": round(m, 4)} for n, (r, m) in f.items()
+                }
+                for variant, f in variants.items()
+            },
         },
     )
     print(f"wrote {args.out}")

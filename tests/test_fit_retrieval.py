@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eval.fit_retrieval import (
+from eval.fusion_grid import (
     FOLDS,
     KEYWORD,
     RRF_KS,
@@ -13,6 +13,8 @@ from eval.fit_retrieval import (
     cross_validated,
     folds,
     grid,
+    set_weights,
+    sets_out,
 )
 from qa.chain import interleave
 from qa.fusion import Fusion
@@ -56,6 +58,29 @@ def test_cross_validation_scores_each_passage_by_a_fit_made_without_it() -> None
     # one weighting that serves every passage is found whichever fold is held out
     shared = table([7] * 40, size)
     assert cross_validated(shared, en, groups, []) == (1.0, 1.0)
+
+
+def test_each_tuning_set_is_scored_by_a_fit_made_on_the_other_sets() -> None:
+    size = len(RRF_KS) * WIDTH
+    # sets a and b want the same weighting, set c another: left out, c is served by a's and b's choice
+    zh = table([3] * 4 + [3] * 4 + [5] * 2, size)
+    en = np.zeros((0, size, 2))
+    sets = ["a"] * 4 + ["b"] * 4 + ["c"] * 2
+    assert sets_out(zh, en, sets, [], balanced=False) == {
+        "a": (1.0, 1.0),
+        "b": (1.0, 1.0),
+        "c": (0.0, 0.0),
+    }
+
+
+def test_sets_alike_weighs_a_small_set_as_much_as_a_large_one() -> None:
+    sources = np.asarray(["big"] * 4 + ["small"])
+    assert set_weights(sources, sources, balanced=True).tolist() == [0.25] * 4 + [1.0]
+    assert set_weights(sources, sources, balanced=False).tolist() == [1.0] * 5
+    size = len(RRF_KS) * WIDTH
+    zh, en = table([2, 2, 2, 6, 6], size), np.zeros((0, size, 2))  # three of the big set want entry 2
+    assert choose(zh, en, set_weights(sources, sources, balanced=False), np.ones(0))[0] == 2
+    assert choose(zh, en, set_weights(sources, sources, balanced=True), np.ones(0))[0] == 6
 
 
 def test_the_grid_varies_one_languages_weights_only() -> None:
