@@ -32,11 +32,11 @@ def has_words(text: str) -> bool:
     return any(unicodedata.category(c)[0] in "LN" for c in text)
 
 
-# Words that only make sense against the turn before: 那…呢 (Cantonese 咁 opening a question: "then", unless
-# it means "so" before an adjective: 咁多人), pronouns, "what about", and asking for the details (具体, 详细)
-# of what was just asked about.
+# Words that only make sense against the turn before: 那…呢 (Cantonese 咁 or 噉 opening a question: "then",
+# unless it means "so" before an adjective: 咁多人), pronouns, "what about", and asking for the details
+# (具体, 详细) of what was just asked about.
 _FOLLOW_UP = re.compile(
-    r"^(?:那|那么|那麼|咁(?![多大细細小难難样樣快慢远遠近贵貴平好差耐])|还有|還有|另外"
+    r"^(?:那|那么|那麼|[咁噉](?![多大细細小难難样樣快慢远遠近贵貴平好差耐])|还有|還有|另外"
     r"|and\b|what about|how about)"
     r"|具体|具體|详细|詳細"
     r"|(?<!其)它|他们|它们|这个|這個|那个|那個|这些|那些|该项|"

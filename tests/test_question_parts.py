@@ -88,6 +88,7 @@ def test_one_question_or_tiny_fragments_are_not_split(message: str) -> None:
         ("它幾時建好？", 3, True),
         ("佢幾時建好？", 3, True),
         ("咁舊廠改造又有幾多個？", 3, True),  # Cantonese 咁 opening a question: "then"
+        ("噉荔灣嗰邊又點？", 2, True),
         ("咁多人排隊，會唔會加位？", 3, False),  # 咁多: "so many"
         ("What about its metro line?", 3, True),
         ("目标呢？", 1, True),  # too few words of its own
