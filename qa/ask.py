@@ -95,7 +95,8 @@ _ASKS_AMOUNT = re.compile(
     r"\bhow (?:many|much)\b|\bwhat (?:percentage|share|proportion|rate|ratio)\b|\bper ?cent", re.I
 )
 _ASKS_WHAT = re.compile(r"\bwhat\b(?:'s\b)?", re.I)
-_NOUN_PHRASE_END = re.compile(r"\b(?:in|for|of|at|on|to|with|by|from|per|across|among|between|over|under)\b")
+_BEING = re.compile(r"\s*(?:will|is|are|was|were|would|should|could|can)\b")
+_NOUN_PHRASE_END = re.compile(r"\b(?:be|in|for|of|at|on|to|with|by|from|per|across|among|between|over|under)\b")
 _DENOMINATOR = re.compile(r"\bper\b|\bfor (?:every|each)\b|\beach\b|\bevery\b")
 _AUXILIARY = re.compile(r"\b(?:did|do|does|will|would|is|are|was|were|has|have|had|can|could|should)\b")
 PLAN_START = "2021"  # the plans were written for 2021 on: a year before is asked about as a result
@@ -141,13 +142,15 @@ def english_unit(question: str) -> Unit | None:
 
 
 def english_measure(question: str) -> Unit | None:
-    """The measure a "what" question asks for by naming it before its verb (what enrolment rate does…,
-    what exact income will…, what's the ticket price): a figure in that unit, not a list or a description
-    (what schools: a count word, not a measure)."""
+    """The measure a "what" question asks for by naming it as its subject (what enrolment rate does…,
+    what exact income will…, what's the ticket price, what will the minimum wage be): a figure in that
+    unit, not a list or a description (what schools: a count word, not a measure)."""
     asked = _ASKS_WHAT.search(question)
     if asked is None:
         return None
-    phrase = _AUXILIARY.split(question[asked.end() :].lower().replace("per-", ""))[0]  # per-capita income
+    rest = question[asked.end() :].lower().replace("per-", "")  # per-capita income is income
+    verb = _BEING.match(rest)  # what will the minimum wage be: the subject comes after the verb
+    phrase = _AUXILIARY.split(rest[verb.end() :] if verb else rest)[0]
     phrase = _NOUN_PHRASE_END.split(phrase)[0].strip(" ?,.")
     # The measure is the phrase's last word, the noun the others describe (not income support).
     return next(

@@ -123,6 +123,10 @@ def test_a_unit_asked_in_english_is_not_given_by_a_figure_of_another_unit() -> N
         ("What exact per-capita disposable income does it expect residents to reach?", "元"),
         ("What school-enrolment rate for disabled children does it aim to keep?", "%"),
         ("What's the ticket price for the museum?", "元"),
+        ("What will the minimum wage be in 2025?", "元"),  # the subject after its verb
+        ("What was the forest coverage rate by 2020?", "%"),
+        ("What is the income target?", None),  # a target, asked of income
+        ("What will the new park include?", None),
         ("What income support is there for the elderly?", None),  # support is asked about, not income
         ("What schools will be built?", None),  # a count word: a list, not a figure
         ("What investment projects are planned?", None),
