@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from qa.keywords import specificity, word_tag
 from qa.places import is_pinyin_name
-from qa.translate import definitions
+from qa.translate import definitions, numbered, spelled_out
 
 _WORD = re.compile(r"[a-z][a-z\-]+(?='s\b)|[a-z][a-z\-]+")  # Liwan's: Liwan
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -47,12 +47,16 @@ def english_concepts(question: str) -> tuple[Concept, ...]:
     """The English words of a question that name things, with every CC-CEDICT word for them (and for the
     word pairs they are in: theme park → 主题公园)."""
     head = _HAN.split(question, maxsplit=1)[0].lower()  # Chinese search terms appended after it are not asked
+    # A numbered shorthand search found ('one belt, two zones': 一带两区) is one thing, not belts and zones.
+    shorthand = numbered(head, question[len(head) :].split())
     tokens = [
         part
         for w in _WORD.findall(head.replace("’", "'"))
         for part in ([w] if "-" not in w or _strict(w) else w.split("-"))  # Disney-style: Disney, style
     ]
     tokens = [w for w in tokens if w not in _FRAME and len(w) >= 3]
+    if shorthand:
+        tokens = [w for w in tokens if w not in spelled_out(head)]
     found: list[Concept] = []
     for i, word in enumerate(tokens):
         own = _strict(word)

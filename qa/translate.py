@@ -260,6 +260,42 @@ def _by_parts(word: str, vocab: Container[str]) -> list[str]:
     return []
 
 
+# English numbers and the numerals a plan's shorthand writes them with (一核两翼, 一带两区, 三纵三横).
+_NUMERALS = {
+    "one": "一", "two": "两二双", "three": "三", "four": "四", "five": "五",
+    "six": "六", "seven": "七", "eight": "八", "nine": "九", "ten": "十",
+}  # fmt: skip
+_NUMBERED = re.compile(rf"\b({'|'.join(_NUMERALS)})[\s-]+([a-z]+)")
+_SHORTHAND = re.compile(r"([一二两三四五六七八九十双])([^一二两三四五六七八九十双]{1,2})")
+
+
+def spelled_out(question: str) -> set[str]:
+    """The English numbers and words after them that may spell out a numbered shorthand."""
+    return {w for pair in _NUMBERED.findall(question.lower()) for w in pair}
+
+
+def numbered(question: str, words: Iterable[str]) -> list[str]:
+    """The plans' numbered shorthand an English question spells out ('one belt, two zones': 一带两区): a
+    plan word of as many numbered parts, each with its number, one at least naming a thing the English
+    part names (belt: 带)."""
+    asked = _NUMBERED.findall(question.lower())
+    if len(asked) < 2:
+        return []
+    chars = [{c for h in translations(noun) for c in h} for _, noun in asked]
+    found = []
+    for word in words:
+        parts = _SHORTHAND.findall(word)
+        if len(parts) != len(asked) or "".join(n + p for n, p in parts) != word:
+            continue
+        numbers = all(
+            n in _NUMERALS[number] for n, (number, _) in zip((n for n, _ in parts), asked, strict=True)
+        )
+        things = any(set(p) & c for (_, p), c in zip(parts, chars, strict=True))
+        if numbers and things:
+            found.append(word)
+    return sorted(found)
+
+
 def _romanised(word: str) -> bool:
     """Whether an English-looking word is a romanised name: it reads as pinyin and neither it nor a stem of
     it is glossed (lending reads as pinyin, yet is the -ing form of lend)."""
@@ -296,9 +332,13 @@ def english_terms(
         for part in ([w] if "-" not in w or w in d.glosses else [w, *w.split("-")])
         if part not in _STOP and not _romanised(part)
     ]
+    shorthand = numbered(question, vocab.union(names))
+    if shorthand:  # its numbers and things are not asked about one by one (one: 一, 之一; two: 双)
+        words = [w for w in words if w not in spelled_out(question)]
     words = [w for w in words if w]
     found: list[str] = [w for w in dict.fromkeys(words) if w in vocab and w not in _STOP]
     found.extend(dict.fromkeys(sorted(found_names, key=len, reverse=True)))
+    found.extend(w for w in shorthand if w not in found)
 
     def add(hits: Iterable[str]) -> None:
         ranked = sorted(dict.fromkeys(hits), key=len, reverse=True)  # longer words are more specific

@@ -38,3 +38,9 @@ def test_a_word_pair_asked_in_the_singular_is_found_by_its_plural_gloss() -> Non
     # CC-CEDICT glosses 固定资产 "fixed assets"; the question asks of fixed-asset investment.
     assert "固定资产" in concepts("What is the cumulative fixed-asset investment target?")["asset"]
     assert "good" not in concepts("Does a good credit record get residents any perks?")  # not "goods"
+
+
+def test_a_numbered_shorthand_search_found_is_one_thing_not_its_parts() -> None:
+    question = "What does it mean by 'one belt, two zones'?"
+    assert [c.word for c in english_concepts(question)] == ["belt", "zones"]  # no plan word found for it
+    assert english_concepts(f"{question} 一带两区") == ()  # search was given the plans' 一带两区

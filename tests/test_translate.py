@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.translate import english_terms, in_plans, plan_words, translations
+from qa.translate import english_terms, in_plans, numbered, plan_words, translations
 
 
 def test_a_plural_noun_is_read_by_the_senses_that_name_a_thing_and_their_synonyms() -> None:
@@ -89,3 +89,11 @@ def test_a_compound_written_apart_in_the_dictionary_is_found_by_that_gloss() -> 
 def test_a_compass_adjective_is_read_by_its_point() -> None:
     assert "南方" in translations("southern") and "北" in translations("northern")
     assert "模" not in translations("modern")  # not mod + -ern
+
+
+def test_a_numbered_shorthand_spelled_out_in_english_is_the_plans_own_word() -> None:
+    words = {"一带两区", "一江两岸", "一核一带", "三纵三横", "一体化"}
+    assert numbered("What does Liwan mean by 'one belt, two zones'?", words) == ["一带两区"]
+    assert numbered("What are the three vertical and three horizontal roads?", words) == ["三纵三横"]
+    assert numbered("Is there one plan for two rivers?", words) == []  # numbers alone name no shorthand
+    assert "一带两区" in english_terms("What is 'one belt, two zones'?", {"荔湾"}, names=("一带两区",))
