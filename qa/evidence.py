@@ -228,9 +228,11 @@ def pick(
     max_quotes: int = MAX_QUOTES,
     max_chars: int = MAX_CHARS,
     close: float | None = None,
+    runner_chars: int | None = None,
 ) -> list[Sentence]:
     """The best sentence and the runners-up scoring at least `close` times its score (by default the share
-    chosen with the fitted ranker)."""
+    chosen with the fitted ranker), within `max_chars`; a runner-up counts as `runner_chars` at most when it
+    will be quoted trimmed to that (a long close runner-up is not left out for words that are not shown)."""
     if not sentences:
         return []
     close = shipped().close if close is None else close
@@ -241,6 +243,8 @@ def pick(
         if len(chosen) >= max_quotes or s.score < close * best:
             break
         length = s.end - s.start
+        if chosen and runner_chars is not None:
+            length = min(length, runner_chars)
         if chosen and used + length > max_chars:
             continue
         if any(c.chunk.doc_id == s.chunk.doc_id and _overlaps(c, s) for c in chosen):

@@ -57,6 +57,11 @@ QUOTE_SLACK = 12  # a quote this little longer than the lead that holds it adds 
 RUNNER_QUOTE = 40
 # A runner-up listing this many more things of the kind asked than the best sentence leads instead.
 LISTS_MORE = 3
+# Below this probability that the best-scored sentence is the answer (qa.ranker certainty), the runner-up
+# is quoted as fully as the best. Read off the tuning sets (eval/fit_ranker.py prints the table): below 0.6
+# the best held the gold in 28-60% of items and the runner-up in 14-31%; from 0.6 up, 75-96% and 0-9%.
+# On their eval 0.6 and 0.7 both gained 2 resident_val items and 0.5 none; 0.6 quotes less.
+UNSURE = 0.6
 RUNNERS_UP = 8  # how far down the scored sentences to look for one that gives the figure asked
 SIGNAL_HITS = 5  # the passages whose sentences the answerability signals read
 
@@ -82,6 +87,7 @@ def compose(
     alternatives: Mapping[str, set[str]] | None = None,
     ask: Ask | None = None,
     said: str = "",
+    runner: int = RUNNER_QUOTE,
 ) -> tuple[str, list[Citation]]:
     """Quote each chosen sentence, trimmed around the clause that answers, one [n] per cited chunk.
 
@@ -106,7 +112,7 @@ def compose(
                 quotes.append(x.chunk.text[x.start : x.end])  # a definition is quoted whole
                 continue
             clause = answering_clause(x.chunk.text, x.start, x.end, terms or {}, alternatives or {}, ask)
-            limit = MAX_LIST_QUOTE if ask.listing else MAX_QUOTE if x is chosen[0] else RUNNER_QUOTE
+            limit = MAX_LIST_QUOTE if ask.listing else MAX_QUOTE if x is chosen[0] else runner
             window = quote_window(x.chunk.text, x.start, x.end, clause, limit)
             quotes.append(x.chunk.text[window.start : window.end])
         citations.append(Citation(n=n, chunk=s.chunk, quote=quotes[0]))
@@ -123,6 +129,12 @@ def _budget(ask: Ask) -> tuple[int, int, float]:
     if ask.listing:
         return MAX_QUOTES + 1, MAX_CHARS + 140, ranker.close_many
     return MAX_QUOTES, MAX_CHARS, ranker.close_many if ask.definition else ranker.close
+
+
+def unsure(pool: list[Sentence], ask: Ask) -> bool:
+    """Whether the ranker is unsure of its best sentence (a near tie, or nothing clearly best): then a
+    runner-up may well be the answer and is quoted as fully as the best (a list's runners-up always are)."""
+    return not ask.listing and shipped().certainty([s.score for s in pool]) < UNSURE
 
 
 def lead(query: Query, best: Sentence, n: int, terms: Mapping[str, float], ask: Ask, corpus: Corpus) -> str:
@@ -162,13 +174,19 @@ def extract(
         asked=query.asked,
     )
     # A term's glossary entry answers what the term means; for any other question about it, it competes.
+    runner = RUNNER_QUOTE  # how much of a runner-up is quoted
     definitions = [_whole(h.chunk) for h in hits[:5] if h.chunk.id in plan.glossary_ids and ask.definition]
     if definitions:  # a defined term: its glossary entry is the answer, then the best other sentence
         rest = [s for s in scored if s.chunk.id not in plan.glossary_ids]
         chosen = definitions[:1] + pick(rest, max_quotes=1, max_chars=160)
     else:
         candidates = on_topic(scored, terms, query.alternatives, ask)
-        chosen = pick(ahead(candidates, ask), *_budget(ask)) or pick(candidates, *_budget(ask))
+        pool = ahead(candidates, ask) or candidates
+        if unsure(pool, ask):  # the runner-up is quoted at MAX_QUOTE: that is what it costs
+            runner = MAX_QUOTE
+            chosen = pick(pool, *_budget(ask), runner_chars=runner)
+        else:
+            chosen = pick(pool, *_budget(ask))
         if chosen and chosen[0].chunk.kind == "glossary":
             # A glossary entry found by its words (not routed as a defined term; on topic, so it names the
             # question's term): its parts after ； define it too ("3", then "X"), so it is quoted whole.
@@ -228,7 +246,14 @@ def extract(
     # A quote the lead already says whole is not repeated (its citation stays for the lead's [n]).
     said = opening if not definitions and not _ASKS_WHERE.search(text) else ""
     body, citations = compose(
-        text, script, chosen, terms=weights, alternatives=query.alternatives, ask=ask, said=said
+        text,
+        script,
+        chosen,
+        terms=weights,
+        alternatives=query.alternatives,
+        ask=ask,
+        said=said,
+        runner=runner,
     )
     # The answerability model was fitted on the sentences of the top 5 passages: its signals read those.
     read = signals(corpus, query, terms, hits, [s for s in scored if s.hit_rank < SIGNAL_HITS], chosen, gives)

@@ -67,6 +67,9 @@ class Ranker:
     window: int = 5  # how many of the top hits' passages are read for candidate sentences
     close: float = 0.8  # a runner-up is quoted when it scores at least this share of the best
     close_many: float = 0.75  # the same for a list or a definition
+    # How sharply scores part one question's candidates: softmax(sharpness × score) over them is the
+    # probability that each is the one that answers (fitted on the tuning sets by eval/fit_ranker.py).
+    sharpness: float = 1.0
 
     def score(self, row: Sequence[float]) -> float:
         """The score of one candidate's features (in FEATURES order)."""
@@ -80,6 +83,20 @@ class Ranker:
             return z
         return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 
+    def certainty(self, scores: Sequence[float]) -> float:
+        """The probability that the best of one question's candidate scores is the sentence that answers."""
+        if not scores:
+            return 0.0
+        margins = self.margins(scores)
+        top = max(margins)
+        return 1.0 / sum(math.exp(self.sharpness * (m - top)) for m in margins)
+
+    def margins(self, scores: Sequence[float]) -> list[float]:
+        """Scores on the linear scale the sharpness applies to (a probability back to its log-odds)."""
+        if not self.logistic:
+            return list(scores)
+        return [math.log(max(p, 1e-12) / max(1.0 - p, 1e-12)) for p in scores]
+
     def as_json(self) -> dict[str, object]:
         return {
             "features": list(FEATURES),
@@ -91,6 +108,7 @@ class Ranker:
             "window": self.window,
             "close": self.close,
             "close_many": self.close_many,
+            "sharpness": self.sharpness,
         }
 
     @classmethod
@@ -111,6 +129,7 @@ class Ranker:
             int(data["window"]),  # type: ignore[call-overload]
             float(data["close"]),  # type: ignore[arg-type]
             float(data["close_many"]),  # type: ignore[arg-type]
+            float(data.get("sharpness", 1.0)),  # type: ignore[arg-type]
         )
 
 

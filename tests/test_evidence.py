@@ -11,8 +11,8 @@ import pytest
 from qa.ask import parse_ask
 from qa.chain import QAChain
 from qa.corpus import Corpus
-from qa.evidence import Sentence, named, score_sentences
-from qa.extractive import RUNNER_QUOTE, ahead, comparison_topic, compose, on_topic
+from qa.evidence import Sentence, named, pick, score_sentences
+from qa.extractive import RUNNER_QUOTE, ahead, comparison_topic, compose, on_topic, unsure
 from qa.lead import MAX_QUOTE
 from qa.script import to_simplified
 from qa.terms import asked_kind, asked_words, frames, question_terms, weigh
@@ -168,6 +168,35 @@ def test_the_best_quote_keeps_more_context_than_a_runner_up() -> None:
     first, second = (c.quote for c in citations)
     assert first.endswith("新建养老床位三千张。") and second.endswith("新建养老床位三千张。")
     assert len(first) <= MAX_QUOTE and len(second) <= RUNNER_QUOTE < len(first)
+
+
+def test_an_unsure_ranker_quotes_the_runner_up_as_fully_as_the_best() -> None:
+    long = "，".join(f"第{i}项工作稳步推进落实" for i in range(12)) + "，新建养老床位三千张。"
+    best = sentence_in(long, "第八章 > 养老")
+    runner = replace(sentence_in(long, "第九章 > 养老"), score=0.99)
+    far = replace(sentence_in("加强管理。", "第十章"), score=0.2)
+    question = "要新建多少张养老床位？"
+    assert unsure([best, runner, far], parse_ask(question))  # a near tie: either may be the answer
+    assert not unsure([best, replace(runner, score=0.2), far], parse_ask(question))
+    assert not unsure([best, runner], parse_ask("要新建哪些养老机构？"))  # a list's runners-up are whole
+    _, citations = compose(question, "zh-Hans", [best, runner], terms={"养老": 1.0}, runner=MAX_QUOTE)
+    first, second = (c.quote for c in citations)
+    assert len(second) == len(first) > RUNNER_QUOTE
+
+
+def test_a_runner_up_counts_against_the_budget_as_it_will_be_quoted() -> None:
+    best = sentence_in("新建养老床位三千张。" * 5, "第八章 > 养老")  # 50 characters
+    runner = replace(sentence_in("，".join(["推进养老服务设施建设"] * 18) + "。", "第九章 > 养老"), score=0.9)
+    runner = replace(runner, chunk=replace(runner.chunk, doc_id="other"))  # another plan's: no overlap
+    assert len(runner.chunk.text) > 190
+    assert pick([best, runner], max_quotes=2, max_chars=220, close=0.8) == [best]  # counted whole: too long
+    assert pick([best, runner], 2, 220, 0.8, runner_chars=MAX_QUOTE) == [best, runner]
+
+
+def test_a_near_tie_quotes_the_runner_up_that_answers_in_full(chain: QAChain) -> None:
+    # The best-scored sentence says 补短板 in passing; the runner-up names the shortfalls (rv-075).
+    answer = chain.ask("荔灣目前在民生方面最突出的短板是什麼？")
+    assert "人口老龄化程度高" in to_simplified(answer.text)
 
 
 def test_an_english_where_answer_spaces_the_plans_heading_and_ends_in_english(chain: QAChain) -> None:

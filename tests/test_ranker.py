@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from eval.fit_ranker import Group, cross_validated, fit_model, hits_at, holds_gold
+from eval.fit_ranker import Group, cross_validated, fit_model, fit_sharpness, folds, hits_at, holds_gold
 from qa.corpus import Corpus
 from qa.evidence import Sentence, features, score_sentences
 from qa.ranker import FEATURES, Ranker, hand_ranker, shipped
@@ -30,6 +31,7 @@ def chunk_with(corpus: Corpus, text: str) -> Chunk:
 def test_the_shipped_ranker_puts_the_answering_sentence_first(corpus: Corpus) -> None:
     ranker = shipped()
     assert ranker.window >= 5 and 0 < ranker.close <= 1 and 0 < ranker.close_many <= 1
+    assert ranker.sharpness > 1  # fitted: the hand scores of one question's sentences lie within about 1
     # The answer lies among other sentences of its passage, and a passage about something else ranks higher.
     other = chunk_with(corpus, "完善农户信用信息档案")
     answer = chunk_with(corpus, "地区生产总值年均增长6%左右")
@@ -93,6 +95,38 @@ def test_a_missing_or_malformed_ranker_file_is_a_clear_error(tmp_path: Path) -> 
 def test_a_ranker_survives_its_json_form() -> None:
     ranker = hand_ranker(8)
     assert Ranker.from_json(json.loads(json.dumps(ranker.as_json()))) == ranker
+
+
+def test_a_ranker_file_without_a_sharpness_reads_as_one() -> None:
+    data = hand_ranker().as_json()
+    del data["sharpness"]
+    assert Ranker.from_json(data).sharpness == 1.0
+
+
+def test_certainty_is_the_softmax_chance_that_the_best_candidate_answers() -> None:
+    sharp = replace(hand_ranker(), sharpness=10.0)
+    assert sharp.certainty([1.0, 1.0, -5.0]) == pytest.approx(0.5, abs=1e-3)  # a tie of two
+    assert sharp.certainty([1.0, 0.0, 0.0]) > 0.99  # one clearly best
+    assert sharp.certainty([0.0] * 4) == pytest.approx(0.25)  # nothing to choose between four
+    assert replace(sharp, sharpness=1.0).certainty([1.0, 0.0]) < 0.75  # the same gap, read less sharply
+    assert sharp.certainty([]) == 0.0
+    # A fitted (logistic) ranker's scores are probabilities: they are compared as log-odds.
+    odds = replace(hand_ranker(), logistic=True)
+    assert odds.certainty([0.9, 0.1]) == pytest.approx(81 / 82)
+
+
+def test_the_sharpness_is_high_when_the_scores_single_out_the_answer() -> None:
+    groups = synthetic(120, seed=2)
+    weights = tuple(1.0 if f == "focus" else 0.0 for f in FEATURES)  # what labels the synthetic answer
+    knowing = replace(hand_ranker(), weights=weights)
+    assert fit_sharpness(groups, knowing) > 5 * fit_sharpness(groups, hand_ranker())
+
+
+def test_with_several_sets_each_is_left_out_in_turn() -> None:
+    groups = synthetic(4, seed=3)
+    groups = [replace(g, key=f"{name}:{i}") for i, (g, name) in enumerate(zip(groups, "aaba", strict=True))]
+    assert folds(groups) == {0: 0, 1: 0, 2: 1, 3: 0}
+    assert len(set(folds(synthetic(40, seed=4)).values())) == 5  # one set: grouped 5-fold
 
 
 def test_gold_is_the_evidence_saying_what_a_right_answer_must_include() -> None:
