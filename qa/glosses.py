@@ -25,6 +25,7 @@ _FRAME = frozenset(
     "does do did with by at as from that this these those it its their there will would should can could "
     "may might plan plans planned planning district five-year year years period target targets want wants "
     "aim aims about according say says said much many main key any some each every other more most new "
+    "both either neither "
     "get got going exact exactly specific specifically kind kinds type sort like ones one really also "
     "just still yet ever where when why whether if than then into onto over under up down out per "
     # the plan's own parts and wording, asked about by name (which chapter covers…, what is the idea of…)

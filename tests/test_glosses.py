@@ -44,3 +44,8 @@ def test_a_numbered_shorthand_search_found_is_one_thing_not_its_parts() -> None:
     question = "What does it mean by 'one belt, two zones'?"
     assert [c.word for c in english_concepts(question)] == ["belt", "zones"]  # no plan word found for it
     assert english_concepts(f"{question} 一带两区") == ()  # search was given the plans' 一带两区
+
+
+def test_both_and_either_frame_a_comparison_and_name_no_thing() -> None:
+    assert "both" not in concepts("Do both districts have neighbourhood halls?")
+    assert "halls" in concepts("Do both districts have neighbourhood halls?")
