@@ -140,7 +140,23 @@ def translations(word: str) -> list[str]:
         senses = glosses.get(stem, [])
         things = [s.word for s in senses if not s.verb]
         found += things if stem == _singular(word) and things else [s.word for s in senses]
+    if not found:  # quicker, easier, bigger: a comparative no entry glosses is read by its adjective's
+        # adjectives (charger is no comparative: charge's senses are verbs and nouns)
+        heads = [s.word for stem in _comparatives(word) for s in glosses.get(stem, [])]
+        found = [h for h in heads if word_tag(h).startswith("a")]
     return list(dict.fromkeys(found))
+
+
+def _comparatives(word: str) -> list[str]:
+    """The adjective a comparative may come from (quicker: quick; easier: easy; bigger: big)."""
+    for suffix in ("er", "est"):
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3:
+            forms = [stem, stem + "e", stem[:-1] + "y" if stem.endswith("i") else stem]
+            if len(stem) >= 4 and stem[-1] == stem[-2]:
+                forms.append(stem[:-1])
+            return list(dict.fromkeys(forms))
+    return []
 
 
 def in_plans(headword: str, vocab: Container[str]) -> list[str]:

@@ -97,3 +97,9 @@ def test_a_numbered_shorthand_spelled_out_in_english_is_the_plans_own_word() -> 
     assert numbered("What are the three vertical and three horizontal roads?", words) == ["三纵三横"]
     assert numbered("Is there one plan for two rivers?", words) == []  # numbers alone name no shorthand
     assert "一带两区" in english_terms("What is 'one belt, two zones'?", {"荔湾"}, names=("一带两区",))
+
+
+def test_a_comparative_no_entry_glosses_is_read_by_its_adjective() -> None:
+    assert "快捷" in translations("quicker") and "便利" in translations("easier")
+    assert translations("chargers") == []  # charge's senses are verbs and nouns: no comparative
+    assert plan_words("chargers", {"充电"}) == ["充电"]
