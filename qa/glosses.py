@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qa.dictionary import definitions
 from qa.keywords import specificity, word_tag
 from qa.places import is_pinyin_name
-from qa.translate import definitions, numbered, spelled_out
+from qa.translate import numbered, spelled_out
 
 _WORD = re.compile(r"[a-z][a-z\-]+(?='s\b)|[a-z][a-z\-]+")  # Liwan's: Liwan
 _HAN = re.compile(r"[\u3400-\u9fff]")
