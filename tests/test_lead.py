@@ -271,7 +271,7 @@ def test_a_listed_name_holding_a_quoted_list_is_one_item() -> None:
 
 def test_an_english_question_asking_a_figure_in_other_words_is_answered_with_the_figure_and_unit() -> None:
     rate = parse_ask("What was the forest coverage rate by the end of the period?")
-    assert not rate.figure  # "rate" is not read as a figure question: the lead still states the figure
+    assert rate.figure and rate.unit == "%"  # a measure named after the verb asks a figure in it (383014b)
     assert lead_sentence("森林覆盖率达到69.1%,", 3, "en", rate, None) == "The plan gives 69.1% [3]."
     jobs = parse_ask("What is the target for cumulative new jobs?")
     assert lead_sentence("累计新增就业人数达到8万人", 1, "en", jobs, None) == (
