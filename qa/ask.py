@@ -96,7 +96,9 @@ _ASKS_AMOUNT = re.compile(
 )
 _ASKS_WHAT = re.compile(r"\bwhat\b(?:'s\b)?", re.I)
 _BEING = re.compile(r"\s*(?:will|is|are|was|were|would|should|could|can)\b")
-_NOUN_PHRASE_END = re.compile(r"\b(?:be|in|for|of|at|on|to|with|by|from|per|across|among|between|over|under)\b")
+_NOUN_PHRASE_END = re.compile(
+    r"\b(?:be|in|for|of|at|on|to|with|by|from|per|across|among|between|over|under)\b"
+)
 _DENOMINATOR = re.compile(r"\bper\b|\bfor (?:every|each)\b|\beach\b|\bevery\b")
 _AUXILIARY = re.compile(r"\b(?:did|do|does|will|would|is|are|was|were|has|have|had|can|could|should)\b")
 PLAN_START = "2021"  # the plans were written for 2021 on: a year before is asked about as a result
