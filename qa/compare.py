@@ -47,6 +47,9 @@ def compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draft
     citations: list[Citation] = []
     coverage = 0.0
     best: list[Sentence] = []
+    # Each side is answered as a question about it alone would be: a close runner-up is quoted too.
+    quotes, _, close = quote_budget(ask)
+    budget = (min(quotes, MAX_QUOTES), MAX_CHARS, close)
     for doc_id in plan.doc_ids:
         own = [h for h in hits if h.chunk.doc_id == doc_id][:3]
         scored = score_sentences(
@@ -57,9 +60,6 @@ def compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draft
             alternatives=query.alternatives,
             similarity=query.similarity,
         )
-        # Each side is answered as a question about it alone would be: a close runner-up is quoted too.
-        quotes, _, close = quote_budget(ask)
-        budget = (min(quotes, MAX_QUOTES), MAX_CHARS, close)
         topical = on_topic(scored, terms, query.alternatives, ask)
         chosen = pick(ahead(topical, ask), *budget) or pick(topical, *budget)
         label = to_script(plan_label(corpus, doc_id), script)  # 某某区, or 某某区（十五五） beside another
@@ -67,11 +67,10 @@ def compare(corpus: Corpus, query: Query, hits: list[Hit], plan: Route) -> Draft
             label = english_label(label) + ": "
         else:
             label += "："
-        said = [covered(*_read(s), whole, query.alternatives) for s in scored[:3]]
+        texts = [_read(s) for s in scored[:3]]
+        said = [covered(*r, whole, query.alternatives) for r in texts]
         # An English side is judged by the things asked too: its translated terms undercount the plans' words.
-        if script == "en" and any(
-            names_asked_thing(query.text, corpus.idf, "".join(_read(s))) for s in scored[:3]
-        ):
+        if script == "en" and any(names_asked_thing(query.text, corpus.idf, "".join(r)) for r in texts):
             said.append(1.0)
         if not chosen or max(said, default=0.0) < 0.2:
             lines.append(f"{label}{phrase(NOT_MENTIONED, script)}{'.' if script == 'en' else '。'}")
